@@ -1,0 +1,116 @@
+# pinbounce: see README.md.
+#   make check    install what is missing, build everything, run every test
+#   make demo     boot the patched kernel in a VM and show the bounce at work
+
+ARCH_DIR   := x86
+BUILD      := build
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+CC         ?= gcc
+CFLAGS     ?= -O2 -g
+WARNINGS   := -Wall -Wextra -Werror
+INCLUDES   := -Iinclude -I$(BUILD)/bpf
+LDLIBS     := -lbpf -lelf -lz
+VMLINUX_H  := vmlinux/$(ARCH_DIR)/vmlinux.h
+
+# The patched kernel tree, cached outside the clone by kernel-patch/build.sh.
+KDIR_FILE  := $(BUILD)/kdir
+KDIR        = $(shell cat $(KDIR_FILE) 2>/dev/null)
+
+DEBS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev dwarves \
+	linux-source-6.1 qemu-system-x86 gcc make patch flex bison bc \
+	libssl-dev kmod cpio xz-utils perl python3 util-linux e2fsprogs \
+	xfsprogs btrfs-progs f2fs-tools dmsetup
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
+TEST_BINS := $(BUILD)/tests/pinwrite $(BUILD)/tests/pinforce
+
+ifeq ($(V),1)
+Q :=
+msg := @true
+else
+Q := @
+msg := @printf '  %-8s %s\n'
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all deps kernel vmlinux-h bpf fixture tests check demo clean
+
+all: bpf tests
+
+deps:
+	$(Q)missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "  APT      $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $$missing >/dev/null; \
+	fi
+
+kernel:
+	$(Q)mkdir -p $(BUILD)
+	$(Q)kernel-patch/build.sh > $(KDIR_FILE).tmp && mv $(KDIR_FILE).tmp $(KDIR_FILE)
+	$(Q)echo "  KERNEL   $$(cat $(KDIR_FILE))"
+
+# vmlinux.h is kept in the tree so that the BPF programs build without a
+# kernel; regenerate it from the patched kernel's BTF after changing it.
+vmlinux-h: kernel
+	$(Q)$(BPFTOOL) btf dump file $(KDIR)/vmlinux format c > $(VMLINUX_H).tmp
+	$(Q)mv $(VMLINUX_H).tmp $(VMLINUX_H)
+	$(msg) GEN $(VMLINUX_H)
+
+bpf: $(BPF_SKELS)
+
+$(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c $(VMLINUX_H) $(wildcard include/*.h) | $(BUILD)/bpf
+	$(msg) BPF $@
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH_DIR) $(WARNINGS) \
+		-Ivmlinux/$(ARCH_DIR) -Iinclude -c $< -o $@
+
+$(BUILD)/bpf/%.bpf.o: $(BUILD)/bpf/%.tmp.o
+	$(msg) GEN-OBJ $@
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(msg) GEN-SKEL $@
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+tests: $(TEST_BINS)
+
+$(BUILD)/tests/pinforce: tests/vm/pinforce.c $(BUILD)/bpf/force.skel.h include/pinbounce.h | $(BUILD)/tests
+	$(msg) CC $@
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) $< -o $@ $(LDLIBS)
+
+$(BUILD)/tests/pinwrite: tests/vm/pinwrite.c include/pinfix.h | $(BUILD)/tests
+	$(msg) CC $@
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) $< -o $@
+
+# Out-of-tree modules must be rebuilt whenever the kernel is: their BTF is
+# checked against the running vmlinux.
+fixture: kernel
+	$(msg) MODULE tests/fixture/pinfix.ko
+	$(Q)$(MAKE) -s -C $(KDIR) M=$(CURDIR)/tests/fixture clean
+	$(Q)$(MAKE) -s -C $(KDIR) M=$(CURDIR)/tests/fixture W=1 \
+		KCFLAGS=-Werror modules
+
+$(BUILD)/bpf $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+VM_TESTS := default-stable default-nonstable force paths integrity
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory kernel
+	$(Q)$(MAKE) --no-print-directory all fixture
+	$(Q)tests/check.sh $(VM_TESTS)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory kernel
+	$(Q)$(MAKE) --no-print-directory all fixture
+	$(Q)tests/vm/run.sh $(KDIR) integrity
+
+clean:
+	rm -rf $(BUILD)
+	$(MAKE) -s -C tests/fixture -f /dev/null clean 2>/dev/null || true
+	rm -f tests/fixture/*.o tests/fixture/*.ko tests/fixture/*.mod* \
+		tests/fixture/.*.cmd tests/fixture/Module.symvers tests/fixture/modules.order

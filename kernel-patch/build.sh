@@ -1,0 +1,61 @@
+#!/bin/bash
+# Build the patched test kernel from Debian's linux-source-6.1: unpack, apply
+# the series, configure tinyconfig + pinbounce.config, build bzImage and
+# modules.  The tree is cached outside the clone, keyed by a hash of every
+# input, and its path is printed on stdout.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+tarball=${LINUX_SOURCE_TAR:-/usr/src/linux-source-6.1.tar.xz}
+cache=${PINBOUNCE_CACHE:-$HOME/.cache/pinbounce}
+jobs=${JOBS:-$(($(nproc) + 1))}
+log() { echo "kernel: $*" >&2; }
+
+[ -r "$tarball" ] || { log "$tarball missing (apt-get install linux-source-6.1)"; exit 1; }
+mapfile -t patches < <(ls "$here"/[0-9][0-9][0-9][0-9]-*.patch)
+key=$({ stat -c '%s %Y' "$tarball"; cat "${patches[@]}" "$here/pinbounce.config" "$0";
+	gcc --version | head -1; pahole --version; } | sha256sum | cut -c1-16)
+dir=$cache/kernel-$key
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9
+
+if [ -f "$dir/.built" ]; then
+	log "cached: $dir"
+	echo "$dir"
+	exit 0
+fi
+
+rm -rf "$dir"
+mkdir -p "$dir"
+log "unpacking $tarball"
+tar -xf "$tarball" -C "$dir" --strip-components=1
+for p in "${patches[@]}"; do
+	log "applying $(basename "$p")"
+	patch -d "$dir" -p1 -s --forward --no-backup-if-mismatch < "$p"
+done
+
+log "configuring: tinyconfig + pinbounce.config"
+make -s -C "$dir" tinyconfig >&2
+"$dir/scripts/kconfig/merge_config.sh" -m -O "$dir" "$dir/.config" \
+	"$here/pinbounce.config" >/dev/null
+make -s -C "$dir" olddefconfig >&2
+missing=0
+while IFS= read -r line; do
+	case "$line" in CONFIG_*=*) ;; *) continue ;; esac
+	if ! grep -qxF -- "$line" "$dir/.config"; then
+		log "option did not stick: $line (have: $(grep "^${line%%=*}=" "$dir/.config" || echo unset))"
+		missing=1
+	fi
+done < "$here/pinbounce.config"
+[ "$missing" = 0 ] || exit 1
+
+log "building bzImage and modules with -j$jobs (about 6 minutes on 2 cores)"
+make -s -C "$dir" -j"$jobs" bzImage modules >&2
+touch "$dir/.built"
+
+# Only the newest tree is kept: each one is about 1.5 GB.
+for old in "$cache"/kernel-*; do
+	[ "$old" = "$dir" ] || rm -rf "$old"
+done
+echo "$dir"

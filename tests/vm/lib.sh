@@ -1,0 +1,136 @@
+# shellcheck shell=bash
+# Helpers for the tests that run inside the VM (tests/vm/guest/*.sh).
+set -euo pipefail
+
+REPO=$PB_REPO
+KDIR=$PB_KDIR
+BIN=$REPO/build/tests
+TR=/sys/kernel/tracing
+WORK=$(mktemp -d)
+PB_CLEANUPS=()
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+# expect DESCRIPTION EXPECTED GOT: integer equality with a clear message.
+expect() {
+	if [ "$2" != "$3" ]; then
+		fail "$1: expected $2, got $3"
+	fi
+	echo "ok: $1 ($3)"
+}
+
+# expect_gt DESCRIPTION LIMIT GOT
+expect_gt() {
+	if ! [ "$3" -gt "$2" ]; then
+		fail "$1: expected more than $2, got $3"
+	fi
+	echo "ok: $1 ($3)"
+}
+
+on_exit() {
+	local i
+	for ((i = ${#PB_CLEANUPS[@]} - 1; i >= 0; i--)); do
+		eval "${PB_CLEANUPS[i]}" || true
+	done
+	rm -rf "$WORK"
+}
+trap on_exit EXIT
+cleanup() { PB_CLEANUPS+=("$*"); }
+
+load_fixture() {
+	grep -q '^pinfix ' /proc/modules || insmod "$REPO/tests/fixture/pinfix.ko"
+}
+
+# scsi_debug_up ARGS...: load scsi_debug, print the name of its disk.
+scsi_debug_up() {
+	local i d
+	insmod "$KDIR/drivers/scsi/scsi_debug.ko" "$@"
+	for ((i = 0; i < 100; i++)); do
+		for d in /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/*; do
+			if [ -e "$d" ] && [ -b "/dev/${d##*/}" ]; then
+				echo "${d##*/}"
+				return 0
+			fi
+		done
+		sleep 0.1
+	done
+	fail "scsi_debug $* created no disk"
+}
+
+null_blk_up() {
+	insmod "$KDIR/drivers/block/null_blk/null_blk.ko" nr_devices=1 gb=1 bs=4096
+	[ -b /dev/nullb0 ] || fail "null_blk created no /dev/nullb0"
+	echo nullb0
+}
+
+stable_writes() {
+	cat "/sys/block/$1/queue/stable_writes"
+}
+
+# Record the pinned-bounce decisions and the bounces of the block layer.
+trace_start() {
+	echo 0 > $TR/tracing_on
+	echo 8192 > $TR/buffer_size_kb
+	echo > $TR/trace
+	echo 1 > $TR/events/block/block_bio_pin_bounce/enable
+	echo 1 > $TR/events/block/block_bio_bounce/enable
+	echo 1 > $TR/tracing_on
+}
+
+trace_stop() {
+	echo 0 > $TR/tracing_on
+	cat $TR/trace > "$WORK/trace"
+	echo 0 > $TR/events/block/block_bio_pin_bounce/enable
+	echo 0 > $TR/events/block/block_bio_bounce/enable
+	if grep -q 'LOST.*EVENTS' "$WORK/trace"; then
+		fail "the trace buffer overflowed"
+	fi
+}
+
+# decisions [REGEX]: decisions recorded by trace_stop that match REGEX.
+decisions() {
+	grep ' block_bio_pin_bounce: ' "$WORK/trace" | grep -cE -- "${1:-.}" || true
+}
+
+# Bios bounced by the block layer, as its older block_bio_bounce event saw.
+bounces() {
+	grep -c ' block_bio_bounce: ' "$WORK/trace" || true
+}
+
+# Sum of a field of the decision events, e.g. bounced= or pinned=.
+decision_sum() {
+	grep ' block_bio_pin_bounce: ' "$WORK/trace" |
+		sed -n "s/.* $1=\([0-9]*\).*/\1/p" | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# expect_outcome WHAT ACTION BY: every decision traced says ACTION by BY,
+# there was at least one, and the block layer bounced exactly the bios that
+# were decided "bounce".
+expect_outcome() {
+	local what=$1 action=$2 by=$3 n
+	n=$(decisions)
+	expect_gt "$what: decisions traced" 0 "$n"
+	expect "$what: decisions that say action=$action by=$by" "$n" \
+		"$(decisions "action=$action by=$by")"
+	if [ "$action" = bounce ]; then
+		expect "$what: bios bounced (block_bio_bounce)" "$n" "$(bounces)"
+		expect_gt "$what: pages bounced" 0 "$(decision_sum bounced)"
+	else
+		expect "$what: bios bounced (block_bio_bounce)" 0 "$(bounces)"
+		expect "$what: pages bounced" 0 "$(decision_sum bounced)"
+	fi
+}
+
+# expect_untouched WHAT: no decision and no bounce at all.
+expect_untouched() {
+	expect "$1: decisions traced" 0 "$(decisions)"
+	expect "$1: bios bounced (block_bio_bounce)" 0 "$(bounces)"
+}
+
+# make_file PATH PAGES: a file with its blocks allocated and on disk.
+make_file() {
+	dd if=/dev/urandom of="$1" bs=4096 count="$2" status=none conv=fsync
+}

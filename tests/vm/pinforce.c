@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pinforce: attach bpf/force.bpf.c to the kernel's pinned-bounce hook with
+ * one action for every bio, run a command, detach.
+ *
+ *   pinforce bounce|passthrough -- CMD [ARG...]
+ *
+ * Prints how many decisions the program made and exits with CMD's status.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "pinbounce.h"
+#include "force.skel.h"
+
+static int quiet_libbpf(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct force_bpf *skel;
+	int action, status, err;
+	pid_t pid;
+
+	if (argc < 4 || strcmp(argv[2], "--")) {
+		fprintf(stderr, "usage: pinforce bounce|passthrough -- CMD [ARG...]\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "bounce"))
+		action = PB_ACTION_BOUNCE;
+	else if (!strcmp(argv[1], "passthrough"))
+		action = PB_ACTION_PASSTHROUGH;
+	else {
+		fprintf(stderr, "pinforce: unknown action '%s'\n", argv[1]);
+		return 2;
+	}
+
+	libbpf_set_print(quiet_libbpf);
+	skel = force_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "pinforce: cannot open BPF object: %s\n", strerror(errno));
+		return 1;
+	}
+	skel->rodata->force_action = action;
+	err = force_bpf__load(skel);
+	if (!err)
+		err = force_bpf__attach(skel);
+	if (err) {
+		fprintf(stderr, "pinforce: cannot load and attach to blk_pin_bounce_decide: %s"
+			" (is this the patched kernel?)\n", strerror(-err));
+		force_bpf__destroy(skel);
+		return 1;
+	}
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		perror("pinforce: fork");
+		force_bpf__destroy(skel);
+		return 1;
+	}
+	if (!pid) {
+		execvp(argv[3], argv + 3);
+		fprintf(stderr, "pinforce: cannot run %s: %s\n", argv[3], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	printf("pinforce: %llu decisions forced to %s\n",
+	       (unsigned long long)skel->bss->decisions, argv[1]);
+	force_bpf__destroy(skel);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
