@@ -9,6 +9,8 @@ BPFTOOL    ?= bpftool
 CC         ?= gcc
 CFLAGS     ?= -O2 -g
 WARNINGS   := -Wall -Wextra -Werror
+# BPF_PROG() hands every program all of its hook's arguments.
+BPF_WARNINGS := $(WARNINGS) -Wno-unused-parameter
 INCLUDES   := -Iinclude -I$(BUILD)/bpf
 LDLIBS     := -lbpf -lelf -lz
 VMLINUX_H  := vmlinux/$(ARCH_DIR)/vmlinux.h
@@ -65,7 +67,7 @@ bpf: $(BPF_SKELS)
 
 $(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c $(VMLINUX_H) $(wildcard include/*.h) | $(BUILD)/bpf
 	$(msg) BPF $@
-	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH_DIR) $(WARNINGS) \
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH_DIR) $(BPF_WARNINGS) \
 		-Ivmlinux/$(ARCH_DIR) -Iinclude -c $< -o $@
 
 $(BUILD)/bpf/%.bpf.o: $(BUILD)/bpf/%.tmp.o

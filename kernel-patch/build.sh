@@ -13,8 +13,11 @@ log() { echo "kernel: $*" >&2; }
 
 [ -r "$tarball" ] || { log "$tarball missing (apt-get install linux-source-6.1)"; exit 1; }
 mapfile -t patches < <(ls "$here"/[0-9][0-9][0-9][0-9]-*.patch)
-key=$({ stat -c '%s %Y' "$tarball"; cat "${patches[@]}" "$here/pinbounce.config" "$0";
-	gcc --version | head -1; pahole --version; } | sha256sum | cut -c1-16)
+# Inputs: the source package, the code the patches change (not their
+# messages), the configuration, this script and the tools.
+key=$({ stat -c '%s %Y' "$tarball"; sed -n '/^diff --git /,$p' "${patches[@]}";
+	cat "$here/pinbounce.config" "$0"; gcc --version | head -1; pahole --version; } |
+	sha256sum | cut -c1-16)
 dir=$cache/kernel-$key
 mkdir -p "$cache"
 exec 9>"$cache/.lock"
@@ -50,7 +53,7 @@ while IFS= read -r line; do
 done < "$here/pinbounce.config"
 [ "$missing" = 0 ] || exit 1
 
-log "building bzImage and modules with -j$jobs (about 6 minutes on 2 cores)"
+log "building bzImage and modules with -j$jobs (about 16 minutes on 2 cores)"
 make -s -C "$dir" -j"$jobs" bzImage modules >&2
 touch "$dir/.built"
 

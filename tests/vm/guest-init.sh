@@ -18,7 +18,9 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup
 export TMPDIR=/run/tmp HOME=/run/tmp
 
 # shellcheck source=/dev/null
+set -a
 . /run/out/job.env
+set +a
 echo "guest: $(uname -r), $(nproc) CPUs, tests: $PB_TESTS" > /dev/ttyS0
 cd "$PB_REPO" || exit 1
 for t in $PB_TESTS; do

@@ -23,8 +23,8 @@ for fs in xfs btrfs f2fs; do
 done
 
 sectors=$(blockdev --getsz "/dev/$dev")
-dmsetup create pbtest --table "0 $sectors linear /dev/$dev 0"
-cleanup "dmsetup remove pbtest"
+dmsetup --noudevsync create pbtest --table "0 $sectors linear /dev/$dev 0"
+cleanup "dmsetup --noudevsync remove pbtest"
 trace_start
 "$BIN/pinwrite" -p 16 -r 3 /dev/mapper/pbtest
 trace_stop
