@@ -27,7 +27,7 @@ DEBS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev dwarves \
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
-TEST_BINS := $(BUILD)/tests/pinwrite $(BUILD)/tests/pinforce
+TEST_BINS := $(BUILD)/tests/pinwrite
 
 ifeq ($(V),1)
 Q :=
@@ -38,9 +38,9 @@ msg := @printf '  %-8s %s\n'
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps kernel vmlinux-h bpf fixture tests check demo clean
+.PHONY: all deps kernel vmlinux-h bpf user fixture tests check demo clean
 
-all: bpf tests
+all: bpf user tests
 
 deps:
 	$(Q)missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -80,7 +80,9 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 
 tests: $(TEST_BINS)
 
-$(BUILD)/tests/pinforce: tests/vm/pinforce.c $(BUILD)/bpf/force.skel.h include/pinbounce.h | $(BUILD)/tests
+user: $(BUILD)/pinforce
+
+$(BUILD)/pinforce: user/pinforce.c $(BUILD)/bpf/force.skel.h include/pinbounce.h
 	$(msg) CC $@
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) $< -o $@ $(LDLIBS)
 
@@ -99,7 +101,7 @@ fixture: kernel
 $(BUILD)/bpf $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
-VM_TESTS := default-stable default-nonstable force paths integrity
+VM_TESTS := fixture default-stable default-nonstable force paths integrity
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory kernel

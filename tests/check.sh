@@ -24,6 +24,9 @@ result() {
 tests/kernel-patch.sh "$kdir"
 result $? kernel-patch
 
+tests/vm-selftest.sh "$kdir"
+result $? vm-runner
+
 tests/vm/run.sh "$kdir" "$@" | tee build/vm.out
 vm_rc=${PIPESTATUS[0]}
 vm_pass=$(sed -n 's/^vm: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' build/vm.out)

@@ -6,7 +6,11 @@
  * into them, and runs rounds of store-through-the-mapping + fsync.
  *
  *   pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS]
- *            [-V] FILE
+ *            [-H SECONDS] [-U] [-V] FILE
+ *
+ * -H holds the pages pinned (and the writer running) for SECONDS before the
+ * rounds, after printing "pinwrite: holding N pages".  -U unpins them
+ * through the fixture before the rounds, keeping the fixture open.
  *
  * Prints one line: rounds=R fsync_failures=F pinned=P verify=ok|bad|skipped
  * and exits 0 unless setting up fails or -V finds bad data.
@@ -83,14 +87,15 @@ static int verify(const char *path, unsigned long pages, uint64_t round)
 int main(int argc, char **argv)
 {
 	unsigned long pages = 16, rounds = 1, failures = 0, done = 0;
-	int pin = 1, check = 0, opt, fd, pfd = -1;
+	int pin = 1, unpin = 0, check = 0, opt, fd, pfd = -1;
 	struct pinfix_writer w = { .bytes = 0, .cpu = -1 };
 	double seconds = 0, end;
+	unsigned int hold = 0;
 	unsigned char *map;
 	struct stat st;
 	long pinned = 0;
 
-	while ((opt = getopt(argc, argv, "p:nw:c:r:t:V")) != -1) {
+	while ((opt = getopt(argc, argv, "p:nw:c:r:t:H:UV")) != -1) {
 		switch (opt) {
 		case 'p': pages = strtoul(optarg, NULL, 0); break;
 		case 'n': pin = 0; break;
@@ -98,10 +103,12 @@ int main(int argc, char **argv)
 		case 'c': w.cpu = atoi(optarg); break;
 		case 'r': rounds = strtoul(optarg, NULL, 0); break;
 		case 't': seconds = atof(optarg); break;
+		case 'H': hold = strtoul(optarg, NULL, 0); break;
+		case 'U': unpin = 1; break;
 		case 'V': check = 1; break;
 		default:
 			fprintf(stderr, "usage: pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] "
-				"[-r ROUNDS | -t SECONDS] [-V] FILE\n");
+				"[-r ROUNDS | -t SECONDS] [-H SECONDS] [-U] [-V] FILE\n");
 			return 2;
 		}
 	}
@@ -135,6 +142,20 @@ int main(int argc, char **argv)
 			die("PINFIX_IOC_PIN");
 		if (w.bytes && ioctl(pfd, PINFIX_IOC_WRITER_START, &w))
 			die("PINFIX_IOC_WRITER_START");
+	}
+
+	if (hold) {
+		printf("pinwrite: holding %ld pages\n", pinned);
+		fflush(stdout);
+		sleep(hold);
+	}
+
+	if (unpin && pfd >= 0) {
+		struct pinfix_status ps;
+
+		if (ioctl(pfd, PINFIX_IOC_UNPIN) || ioctl(pfd, PINFIX_IOC_STATUS, &ps))
+			die("PINFIX_IOC_UNPIN");
+		pinned = ps.nr_pinned;
 	}
 
 	end = now() + seconds;

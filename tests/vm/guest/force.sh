@@ -12,7 +12,7 @@ cleanup "rmmod null_blk"
 for dev in "$sd" "$nb"; do
 	for action in passthrough bounce; do
 		trace_start
-		"$BIN/pinforce" "$action" -- "$BIN/pinwrite" -p 16 -r 3 "/dev/$dev" |
+		"$REPO/build/pinforce" "$action" -- "$BIN/pinwrite" -p 16 -r 3 "/dev/$dev" |
 			tee "$WORK/out"
 		trace_stop
 		expect_outcome "$dev forced to $action" "$action" prog

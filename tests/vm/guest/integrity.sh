@@ -21,7 +21,7 @@ guard_errors() { dmesg | grep -ciE 'guard check failed' || true; }
 run() {
 	local action=$1 before
 	before=$(guard_errors)
-	taskset -c 0 "$BIN/pinforce" "$action" -- "$BIN/pinwrite" -p 64 -w 64 -c 1 \
+	taskset -c 0 "$REPO/build/pinforce" "$action" -- "$BIN/pinwrite" -p 64 -w 64 -c 1 \
 		-t "$seconds" $2 /run/mnt/file > "$WORK/$action" || true
 	cat "$WORK/$action" >&2
 	fsync_failures=$(sed -n 's/.*fsync_failures=\([0-9]*\).*/\1/p' "$WORK/$action")

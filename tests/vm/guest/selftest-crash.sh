@@ -1,0 +1,2 @@
+# Runner self-test: a guest that crashes must be reported.
+echo c > /proc/sysrq-trigger

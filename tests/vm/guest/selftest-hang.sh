@@ -1,0 +1,2 @@
+# Runner self-test: a test that never ends must be stopped and reported.
+sleep 1000
