@@ -24,6 +24,9 @@ result() {
 tests/kernel-patch.sh "$kdir"
 result $? kernel-patch
 
+tests/kernel-bisect.sh "$kdir"
+result $? kernel-bisect
+
 tests/vm-selftest.sh "$kdir"
 result $? vm-runner
 

@@ -17,6 +17,13 @@ objs="block/bounce.o block/bio.o block/blk-mq.o block/blk-core.o
 	fs/btrfs/extent_io.o fs/f2fs/data.o kernel/bpf/btf.o kernel/bpf/verifier.o
 	mm/page-writeback.o"
 
+# KDIR is keyed by the code of the series: a pass there stays a pass.
+stamp=$kdir/.bisect-ok
+if [ -f "$stamp" ]; then
+	sed 's/$/ (cached)/' "$stamp"
+	exit 0
+fi
+
 tar -xf "$tarball" -C "$work" --strip-components=1 || exit 1
 cp "$kdir/.config" "$work/.config"
 rc=0
@@ -28,11 +35,12 @@ for p in "" "$repo"/kernel-patch/[0-9][0-9][0-9][0-9]-*.patch; do
 	fi
 	# shellcheck disable=SC2086
 	if make -s -C "$work" -j"$jobs" olddefconfig $objs > "$work/build.log" 2>&1; then
-		echo "ok: builds after $step"
+		echo "ok: builds after $step" | tee -a "$work/ok"
 	else
 		echo "FAIL: does not build after $step:"
 		grep -E 'error|warning' "$work/build.log" | head -n 20 | sed 's/^/    /'
 		rc=1
 	fi
 done
+[ "$rc" = 0 ] && cp "$work/ok" "$stamp"
 exit $rc
