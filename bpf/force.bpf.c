@@ -11,7 +11,7 @@
 
 const volatile int force_action = PB_ACTION_DEFAULT;
 
-__u64 decisions = 0;
+__u64 decisions;
 
 SEC("fmod_ret/blk_pin_bounce_decide")
 int BPF_PROG(force_decide, struct bio *bio, unsigned int nr_pinned, int ret)

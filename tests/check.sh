@@ -21,6 +21,9 @@ result() {
 	fi
 }
 
+tests/host.sh "$kdir"
+result $? host
+
 tests/kernel-patch.sh "$kdir"
 result $? kernel-patch
 

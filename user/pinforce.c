@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "pinbounce.h"
 #include "force.skel.h"
@@ -22,6 +23,18 @@ static int quiet_libbpf(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
 	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static int kernel_has_hook(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	int found;
+
+	if (!btf)
+		return 0;
+	found = btf__find_by_name_kind(btf, "blk_pin_bounce_decide", BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return found;
 }
 
 int main(int argc, char **argv)
@@ -34,16 +47,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: pinforce bounce|passthrough -- CMD [ARG...]\n");
 		return 2;
 	}
-	if (!strcmp(argv[1], "bounce"))
+	if (!strcmp(argv[1], "bounce")) {
 		action = PB_ACTION_BOUNCE;
-	else if (!strcmp(argv[1], "passthrough"))
+	} else if (!strcmp(argv[1], "passthrough")) {
 		action = PB_ACTION_PASSTHROUGH;
-	else {
+	} else {
 		fprintf(stderr, "pinforce: unknown action '%s'\n", argv[1]);
 		return 2;
 	}
 
 	libbpf_set_print(quiet_libbpf);
+	if (!kernel_has_hook()) {
+		fprintf(stderr,
+			"pinforce: this kernel has no blk_pin_bounce_decide(): it needs the series in kernel-patch/\n");
+		return 1;
+	}
 	skel = force_bpf__open();
 	if (!skel) {
 		fprintf(stderr, "pinforce: cannot open BPF object: %s\n", strerror(errno));
@@ -54,8 +72,9 @@ int main(int argc, char **argv)
 	if (!err)
 		err = force_bpf__attach(skel);
 	if (err) {
-		fprintf(stderr, "pinforce: cannot load and attach to blk_pin_bounce_decide: %s"
-			" (is this the patched kernel?)\n", strerror(-err));
+		fprintf(stderr,
+			"pinforce: cannot attach to blk_pin_bounce_decide: %s (is this a kernel with kernel-patch/ applied?)\n",
+			strerror(-err));
 		force_bpf__destroy(skel);
 		return 1;
 	}

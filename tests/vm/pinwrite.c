@@ -97,18 +97,36 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "p:nw:c:r:t:H:UV")) != -1) {
 		switch (opt) {
-		case 'p': pages = strtoul(optarg, NULL, 0); break;
-		case 'n': pin = 0; break;
-		case 'w': w.bytes = strtoul(optarg, NULL, 0); break;
-		case 'c': w.cpu = atoi(optarg); break;
-		case 'r': rounds = strtoul(optarg, NULL, 0); break;
-		case 't': seconds = atof(optarg); break;
-		case 'H': hold = strtoul(optarg, NULL, 0); break;
-		case 'U': unpin = 1; break;
-		case 'V': check = 1; break;
+		case 'p':
+			pages = strtoul(optarg, NULL, 0);
+			break;
+		case 'n':
+			pin = 0;
+			break;
+		case 'w':
+			w.bytes = strtoul(optarg, NULL, 0);
+			break;
+		case 'c':
+			w.cpu = atoi(optarg);
+			break;
+		case 'r':
+			rounds = strtoul(optarg, NULL, 0);
+			break;
+		case 't':
+			seconds = atof(optarg);
+			break;
+		case 'H':
+			hold = strtoul(optarg, NULL, 0);
+			break;
+		case 'U':
+			unpin = 1;
+			break;
+		case 'V':
+			check = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] "
-				"[-r ROUNDS | -t SECONDS] [-H SECONDS] [-U] [-V] FILE\n");
+			fprintf(stderr,
+				"usage: pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS] [-H SECONDS] [-U] [-V] FILE\n");
 			return 2;
 		}
 	}

@@ -29,8 +29,13 @@ run() {
 	guard=$(($(guard_errors) - before))
 }
 
+echo "scsi_debug disk $dev: T10-PI (DIF type 1 + DIX), stable writes $(stable_writes "$dev")"
+echo "64 pages of /run/mnt/file mapped and pinned; the fixture's thread rewrites"
+echo "the first 64 bytes of each on CPU 1 while CPU 0 stores and fsyncs."
+echo "phase 1: ${seconds} s with pinned pages passed through unbounced"
 run passthrough ""
 pt_failures=$fsync_failures pt_guard=$guard
+echo "phase 2: ${seconds} s with pinned pages bounced, then read back with O_DIRECT"
 run bounce -V
 bn_failures=$fsync_failures bn_guard=$guard bn_verify=$verify
 
