@@ -34,7 +34,7 @@ for p in "" "$repo"/kernel-patch/[0-9][0-9][0-9][0-9]-*.patch; do
 		patch -d "$work" -p1 -s --forward < "$p" || { echo "FAIL: $step does not apply"; exit 1; }
 	fi
 	# shellcheck disable=SC2086
-	if make -s -C "$work" -j"$jobs" olddefconfig $objs > "$work/build.log" 2>&1; then
+	if make -s -C "$work" -j"$jobs" KCFLAGS=-Werror olddefconfig $objs > "$work/build.log" 2>&1; then
 		echo "ok: builds after $step" | tee -a "$work/ok"
 	else
 		echo "FAIL: does not build after $step:"
