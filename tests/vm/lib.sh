@@ -117,9 +117,11 @@ expect_outcome() {
 	expect_gt "$what: decisions traced" 0 "$n"
 	expect "$what: decisions that say action=$action by=$by" "$n" \
 		"$(decisions "action=$action by=$by")"
+	expect_gt "$what: pinned pages in decisions" 0 "$(decision_sum pinned)"
 	if [ "$action" = bounce ]; then
 		expect "$what: bios bounced (block_bio_bounce)" "$n" "$(bounces)"
-		expect_gt "$what: pages bounced" 0 "$(decision_sum bounced)"
+		expect "$what: pages bounced = pages pinned" \
+			"$(decision_sum pinned)" "$(decision_sum bounced)"
 	else
 		expect "$what: bios bounced (block_bio_bounce)" 0 "$(bounces)"
 		expect "$what: pages bounced" 0 "$(decision_sum bounced)"
@@ -135,4 +137,27 @@ expect_untouched() {
 # make_file PATH PAGES: a file with its blocks allocated and on disk.
 make_file() {
 	dd if=/dev/urandom of="$1" bs=4096 count="$2" status=none conv=fsync
+}
+
+# writeback_cases WHAT FILE ACTION: the pages of FILE written back while
+# pinned get ACTION from the kernel default; unpinned, they are not even
+# decided on.
+writeback_cases() {
+	trace_start
+	"$BIN/pinwrite" -p 16 -r 3 "$2"
+	trace_stop
+	expect_outcome "$1, pinned" "$3" default
+
+	trace_start
+	"$BIN/pinwrite" -n -p 16 -r 3 "$2"
+	trace_stop
+	expect_untouched "$1, not pinned"
+}
+
+# mount_ext4 DEV: a new ext4 on DEV mounted at /run/mnt, with a 16-page file.
+mount_ext4() {
+	mkfs.ext4 -q -F "/dev/$1"
+	mount "/dev/$1" /run/mnt
+	cleanup "umount /run/mnt"
+	make_file /run/mnt/file 16
 }
