@@ -22,12 +22,12 @@ KDIR        = $(shell cat $(KDIR_FILE) 2>/dev/null)
 DEBS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev dwarves \
 	linux-source-6.1 qemu-system-x86 gcc make patch flex bison bc \
 	libssl-dev kmod cpio xz-utils perl python3 util-linux e2fsprogs \
-	xfsprogs btrfs-progs f2fs-tools dmsetup
+	xfsprogs btrfs-progs f2fs-tools dmsetup libcmocka-dev libclang-rt-14-dev
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
-TEST_BINS := $(BUILD)/tests/pinwrite
+TEST_BINS := $(BUILD)/tests/pinwrite $(BUILD)/tests/test_policy $(BUILD)/tests/fuzz_policy
 
 ifeq ($(V),1)
 Q :=
@@ -97,6 +97,19 @@ fixture: kernel
 	$(Q)$(MAKE) -s -C $(KDIR) M=$(CURDIR)/tests/fixture clean
 	$(Q)$(MAKE) -s -C $(KDIR) M=$(CURDIR)/tests/fixture W=1 \
 		KCFLAGS=-Werror modules
+
+# Unit tests and the fuzzer run under the sanitizers.
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+POLICY_SRCS := user/policy.c user/policy.h include/pinbounce.h
+
+$(BUILD)/tests/test_policy: tests/unit/test_policy.c $(POLICY_SRCS) | $(BUILD)/tests
+	$(msg) CC $@
+	$(Q)$(CC) -O1 -g $(SANITIZE) $(WARNINGS) -Iinclude -Iuser $< user/policy.c -o $@ -lcmocka
+
+$(BUILD)/tests/fuzz_policy: tests/fuzz/fuzz_policy.c $(POLICY_SRCS) | $(BUILD)/tests
+	$(msg) CLANG $@
+	$(Q)$(CLANG) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$(WARNINGS) -Iinclude -Iuser $< user/policy.c -o $@
 
 $(BUILD)/bpf $(BUILD)/tests:
 	$(Q)mkdir -p $@

@@ -21,6 +21,12 @@ result() {
 	fi
 }
 
+build/tests/test_policy
+result $? unit-policy
+
+tests/fuzz.sh
+result $? fuzz-policy
+
 tests/host.sh "$kdir"
 result $? host
 

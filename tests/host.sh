@@ -9,10 +9,12 @@ rc=0
 cd "$repo" || exit 1
 
 # Kernel coding style for everything written in C.  BPF's `const volatile`
-# knobs are the libbpf idiom, and user space keeps the C standard's types.
-for f in tests/fixture/pinfix.c include/*.h user/*.c bpf/*.bpf.c tests/vm/*.c; do
+# knobs are the libbpf idiom, user space keeps the C standard's types, and
+# libraries' names (cmocka, libFuzzer) keep their CamelCase.
+for f in tests/fixture/pinfix.c include/*.h user/*.[ch] bpf/*.bpf.c tests/vm/*.c \
+	tests/unit/*.c tests/fuzz/*.c; do
 	out=$(perl "$kdir/scripts/checkpatch.pl" --strict --no-tree -q -f \
-		--ignore VOLATILE,PREFER_KERNEL_TYPES "$f" 2>&1)
+		--ignore VOLATILE,PREFER_KERNEL_TYPES,CAMELCASE "$f" 2>&1)
 	if [ -n "$out" ]; then
 		echo "FAIL: $f: checkpatch --strict:"
 		echo "$out" | sed 's/^/    /'
