@@ -22,7 +22,7 @@ KDIR        = $(shell cat $(KDIR_FILE) 2>/dev/null)
 DEBS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev dwarves \
 	linux-source-6.1 qemu-system-x86 gcc make patch flex bison bc \
 	libssl-dev kmod cpio xz-utils perl python3 util-linux e2fsprogs \
-	xfsprogs btrfs-progs f2fs-tools dmsetup libcmocka-dev libclang-rt-14-dev
+	xfsprogs btrfs-progs f2fs-tools dmsetup libcmocka-dev libclang-rt-14-dev libjansson-dev
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -67,7 +67,7 @@ bpf: $(BPF_SKELS)
 
 $(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c $(VMLINUX_H) $(wildcard include/*.h) | $(BUILD)/bpf
 	$(msg) BPF $@
-	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH_DIR) $(BPF_WARNINGS) \
+	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH_DIR) $(BPF_WARNINGS) \
 		-Ivmlinux/$(ARCH_DIR) -Iinclude -c $< -o $@
 
 $(BUILD)/bpf/%.bpf.o: $(BUILD)/bpf/%.tmp.o
@@ -80,7 +80,15 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 
 tests: $(TEST_BINS)
 
-user: $(BUILD)/pinforce
+user: $(BUILD)/pinforce $(BUILD)/pinbounce
+
+PINBOUNCE_SRCS := user/main.c user/policy_cmd.c user/state.c user/resolve.c user/policy.c
+
+$(BUILD)/pinbounce: $(PINBOUNCE_SRCS) user/cli.h user/policy.h include/pinbounce.h \
+		$(BUILD)/bpf/policy.skel.h
+	$(msg) CC $@
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Iuser $(PINBOUNCE_SRCS) -o $@ \
+		$(LDLIBS) -ljansson
 
 $(BUILD)/pinforce: user/pinforce.c $(BUILD)/bpf/force.skel.h include/pinbounce.h
 	$(msg) CC $@
@@ -114,7 +122,7 @@ $(BUILD)/tests/fuzz_policy: tests/fuzz/fuzz_policy.c $(POLICY_SRCS) | $(BUILD)/t
 $(BUILD)/bpf $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
-VM_TESTS := fixture default-stable default-nonstable force paths integrity
+VM_TESTS := fixture default-stable default-nonstable force paths integrity policy
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory kernel

@@ -3,6 +3,10 @@
 #ifndef PINBOUNCE_H
 #define PINBOUNCE_H
 
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
 /*
  * What a policy decides for a writeback bio with pinned pages.  BPF
  * programs turn these into the kernel's enum blk_pin_bounce_action with
@@ -12,6 +16,84 @@ enum pb_action {
 	PB_ACTION_DEFAULT = 0,		/* leave it to the kernel */
 	PB_ACTION_BOUNCE = 1,		/* copy the pinned pages */
 	PB_ACTION_PASSTHROUGH = 2,	/* write them as they are */
+};
+
+#define PB_MAX_RULES	64
+#define PB_MAX_DEVS	8
+#define PB_TEXT_MAX	32768
+
+/* Operation flags a rule can require set or clear. */
+enum pb_flag {
+	PB_FLAG_SYNC = 1 << 0,
+	PB_FLAG_FUA = 1 << 1,
+	PB_FLAG_PREFLUSH = 1 << 2,
+	PB_FLAG_META = 1 << 3,
+};
+
+/* Which clauses a rule has. */
+enum pb_match {
+	PB_MATCH_DEV = 1 << 0,
+	PB_MATCH_CGROUP = 1 << 1,
+	PB_MATCH_FLAGS = 1 << 2,
+	PB_MATCH_SIZE = 1 << 3,
+	PB_MATCH_PINNED = 1 << 4,
+};
+
+/*
+ * A rule as the policy program sees it, devices and cgroups resolved.
+ * Device numbers use the kernel's dev_t encoding (major << 20 | minor) on
+ * both sides.
+ */
+struct pb_bpf_rule {
+	__u32 match;			/* enum pb_match */
+	__u32 ndevs;
+	__u32 devs[PB_MAX_DEVS];
+	__u8 dev_whole[PB_MAX_DEVS];	/* 1: the disk and all its partitions */
+	__u64 cgroup_id;		/* kernfs id of the cgroup directory */
+	__u32 cgroup_level;		/* its depth, 0 for the root */
+	__u32 flags_set, flags_clear;	/* enum pb_flag */
+	__u32 pinned_min;
+	__u64 size_min, size_max;	/* bytes, inclusive */
+	__u32 action;			/* enum pb_action */
+	__u32 over_action;		/* over the rate budget */
+	__u64 rate, burst;		/* bytes/s and bytes bounced; rate 0: none */
+	__u32 audit;
+	__u32 pad;
+};
+
+/*
+ * A whole policy: what one inner map of the policy program holds.  A new
+ * policy is a new map, swapped in with one update of the outer map, so no
+ * bio is ever judged against a half-written rule set.
+ */
+struct pb_bpf_policy {
+	__u64 generation;
+	__u32 nrules;
+	__u32 default_action;
+	struct pb_bpf_rule rules[PB_MAX_RULES];
+	char text[PB_TEXT_MAX];		/* the policy, formatted */
+};
+
+/* Index of the counters of bios no rule matched. */
+#define PB_SLOT_DEFAULT	PB_MAX_RULES
+
+/*
+ * Per-CPU counters of one rule slot.  They belong to one generation: the
+ * first decision of a new policy on a CPU restarts that CPU's counters, so
+ * readers add up only the CPUs whose generation is the current one.
+ */
+struct pb_rule_stats {
+	__u64 generation;
+	__u64 hits[3];			/* by action taken, enum pb_action */
+	__u64 audit_hits[3];		/* what audit rules would have done */
+	__u64 over_budget;		/* decisions that hit the rate limit */
+};
+
+/* Rate limiter state of one rule slot, shared by all CPUs. */
+struct pb_rate_state {
+	__u64 generation;
+	__s64 tokens;			/* bytes that may still be bounced */
+	__u64 last_ns;
 };
 
 #endif

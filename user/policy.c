@@ -396,6 +396,8 @@ static int parse_rate(struct line *l, unsigned int i, struct pb_rule *r)
 	if (!w || w->len < 3 || memcmp(w->s + w->len - 2, "/s", 2) ||
 	    parse_size_str(w->s, w->len - 2, &r->rate) || !r->rate)
 		return fail_expected(l, i, "a rate such as 200MiB/s");
+	if (r->rate > PB_RATE_MAX)
+		return fail(l, i, "rate above 1TiB/s");
 	return 0;
 }
 
@@ -496,6 +498,8 @@ static int parse_rule(struct line *l, unsigned int i, struct pb_rule *r)
 			ret = parse_size(l, i++, &r->burst, "a burst size such as 32MiB");
 			if (!ret && !r->burst)
 				return fail(l, i - 1, "a burst of 0 bytes bounces nothing");
+			if (!ret && r->burst > PB_RATE_MAX)
+				return fail(l, i - 1, "burst above 1TiB");
 			burst_at = at;
 			break;
 		case SEEN_THEN:

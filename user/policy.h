@@ -12,28 +12,10 @@
 #include <stdint.h>
 #include "pinbounce.h"
 
-#define PB_MAX_RULES	64
-#define PB_MAX_DEVS	8
 #define PB_NAME_MAX	32	/* rule names, with the NUL */
 #define PB_DEVNAME_MAX	32
 #define PB_PATH_MAX	256	/* cgroup paths, with the NUL */
-
-/* Operation flags a rule can require set or clear. */
-enum pb_flag {
-	PB_FLAG_SYNC = 1 << 0,
-	PB_FLAG_FUA = 1 << 1,
-	PB_FLAG_PREFLUSH = 1 << 2,
-	PB_FLAG_META = 1 << 3,
-};
-
-/* Which clauses a rule has. */
-enum pb_match {
-	PB_MATCH_DEV = 1 << 0,
-	PB_MATCH_CGROUP = 1 << 1,
-	PB_MATCH_FLAGS = 1 << 2,
-	PB_MATCH_SIZE = 1 << 3,
-	PB_MATCH_PINNED = 1 << 4,
-};
+#define PB_RATE_MAX	(1ULL << 40)	/* bytes/s and bytes: 1TiB */
 
 /* A device as written: a name (sdb, sdb1) or a number (8:16). */
 struct pb_dev_spec {

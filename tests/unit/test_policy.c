@@ -370,6 +370,14 @@ static const struct {
 		"'then' needs a 'rate' clause in the same rule"
 	},
 	{
+		"rule a action bounce rate 2048GiB/s", 1, 27,
+		"rate above 1TiB/s"
+	},
+	{
+		"rule a action bounce rate 1m/s burst 2048G", 1, 38,
+		"burst above 1TiB"
+	},
+	{
 		"rule a action bounce rate 1m/s burst 0", 1, 38,
 		"a burst of 0 bytes bounces nothing"
 	},

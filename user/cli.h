@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The pinbounce command line: shared by its subcommands. */
+#ifndef PB_CLI_H
+#define PB_CLI_H
+
+#include <stdbool.h>
+#include <jansson.h>
+#include "pinbounce.h"
+#include "policy.h"
+
+#define PB_PIN_DIR	"/sys/fs/bpf/pinbounce"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+
+/* Exit statuses. */
+enum {
+	PB_EXIT_OK = 0,
+	PB_EXIT_ERROR = 1,	/* bad input, or the kernel refused */
+	PB_EXIT_USAGE = 2,	/* bad command line */
+};
+
+extern bool json_output, pretty_output;
+
+struct cmd {
+	const char *name;
+	int (*func)(int argc, char **argv);
+};
+
+/* Run the command of @cmds named by argv[0]; help when there is none. */
+int cmd_select(const struct cmd *cmds, int argc, char **argv,
+	       int (*help)(int argc, char **argv));
+
+/* "Error: ..." on stderr, or {"error": "..."} on stdout in JSON mode. */
+void p_err(const char *fmt, ...) __printf(1, 2);
+/* Informational chatter, silent in JSON mode. */
+void p_info(const char *fmt, ...) __printf(1, 2);
+/* Print and free a JSON document (-j, -p). */
+void json_print(json_t *doc);
+
+int do_policy(int argc, char **argv);
+int do_status(int argc, char **argv);
+int do_detach(int argc, char **argv);
+
+/* The kernel's pinned-bounce hook, looked up in its BTF. */
+bool kernel_has_hook(void);
+
+/* Resolve devices and cgroups: the policy as the BPF program wants it. */
+int pb_policy_resolve(const struct pb_policy *p, struct pb_bpf_policy *out);
+
+/* Pinned state under PB_PIN_DIR. */
+struct pb_state {
+	int dir_fd;		/* locked while open */
+	int outer_fd;		/* the policy map of maps, or -1 */
+	int stats_fd;
+	int link_fd;
+};
+
+int state_open(struct pb_state *st, bool for_change);
+void state_close(struct pb_state *st);
+bool state_attached(const struct pb_state *st);
+/* The current policy; generation 0 and an empty text when none. */
+int state_read_policy(const struct pb_state *st, struct pb_bpf_policy *out);
+/* Attach if needed, then swap in @pol with the next generation. */
+int state_install(struct pb_state *st, struct pb_bpf_policy *pol);
+int state_detach(struct pb_state *st);
+
+#endif

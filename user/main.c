@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pinbounce: load the policy that decides which writeback bounces its
+ * pinned pages, and see what it decides.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "cli.h"
+
+#ifndef PB_VERSION
+#define PB_VERSION "0.1"
+#endif
+
+bool json_output, pretty_output;
+
+void p_err(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (json_output)
+		json_print(json_pack("{s:s}", "error", msg));
+	else
+		fprintf(stderr, "Error: %s\n", msg);
+}
+
+void p_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (json_output)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void json_print(json_t *doc)
+{
+	if (!doc)
+		return;
+	json_dumpf(doc, stdout, pretty_output ? JSON_INDENT(2) : JSON_COMPACT);
+	fputc('\n', stdout);
+	json_decref(doc);
+}
+
+int cmd_select(const struct cmd *cmds, int argc, char **argv,
+	       int (*help)(int argc, char **argv))
+{
+	if (argc < 1)
+		return help(argc, argv);
+	for (const struct cmd *c = cmds; c->name; c++)
+		if (!strcmp(argv[0], c->name))
+			return c->func(argc - 1, argv + 1);
+	p_err("unknown command '%s' (try 'help')", argv[0]);
+	return PB_EXIT_USAGE;
+}
+
+bool kernel_has_hook(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool found;
+
+	if (!btf)
+		return false;
+	found = btf__find_by_name_kind(btf, "blk_pin_bounce_decide", BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return found;
+}
+
+static int do_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (json_output) {
+		json_print(json_pack("{s:s}", "help",
+				     "pinbounce [-j|-p] {policy|status|detach|help}"));
+		return PB_EXIT_OK;
+	}
+	fprintf(stderr,
+		"Usage: pinbounce [OPTIONS] OBJECT {COMMAND | help}\n"
+		"       pinbounce --version\n"
+		"\n"
+		"       OBJECT := { policy | status | detach }\n"
+		"       OPTIONS := { -j|--json | -p|--pretty }\n"
+		"\n"
+		"pinbounce policy help    load, check and change the bounce policy\n"
+		"pinbounce status         kernel support, what is attached, policy generation\n"
+		"pinbounce detach         remove everything pinbounce attached\n"
+		"\n"
+		"Exit status: 0 success, 1 error, 2 bad command line.\n");
+	return PB_EXIT_OK;
+}
+
+static int quiet_libbpf(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (level != LIBBPF_WARN || json_output)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct cmd cmds[] = {
+		{ "policy", do_policy },
+		{ "status", do_status },
+		{ "detach", do_detach },
+		{ "help", do_help },
+		{ NULL, NULL },
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "+jpVh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json_output = true;
+			break;
+		case 'p':
+			json_output = true;
+			pretty_output = true;
+			break;
+		case 'V':
+			if (json_output)
+				json_print(json_pack("{s:s}", "version", PB_VERSION));
+			else
+				printf("pinbounce %s (libbpf %s)\n", PB_VERSION,
+				       libbpf_version_string());
+			return PB_EXIT_OK;
+		case 'h':
+			return do_help(0, NULL);
+		default:
+			return PB_EXIT_USAGE;
+		}
+	}
+	libbpf_set_print(quiet_libbpf);
+	return cmd_select(cmds, argc - optind, argv + optind, do_help);
+}

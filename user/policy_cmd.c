@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+/* pinbounce policy {load|check|add|del|show|clear|help}, status, detach. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "cli.h"
+
+#define MAX_POLICY_FILE	(1024 * 1024)
+
+static int need_root(void)
+{
+	if (geteuid() == 0)
+		return 0;
+	p_err("pinbounce needs root to read or change what is attached in the kernel");
+	return -1;
+}
+
+static int need_hook(void)
+{
+	if (kernel_has_hook())
+		return 0;
+	p_err("this kernel has no pinned-bounce hook (blk_pin_bounce_decide): it needs the series in kernel-patch/, see kernel-patch/README.md");
+	return -1;
+}
+
+/* Read FILE, or standard input for "-", whole. */
+static char *read_policy_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *buf;
+
+	if (!f) {
+		p_err("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(MAX_POLICY_FILE + 1);
+	if (!buf) {
+		p_err("out of memory");
+	} else {
+		*len = fread(buf, 1, MAX_POLICY_FILE + 1, f);
+		if (ferror(f) || *len > MAX_POLICY_FILE) {
+			p_err("%s: %s", path, ferror(f) ? strerror(errno) : "larger than 1 MiB");
+			free(buf);
+			buf = NULL;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	return buf;
+}
+
+static int parse_file(const char *path, struct pb_policy *p)
+{
+	struct pb_error err;
+	char msg[512];
+	size_t len;
+	char *text;
+	int ret;
+
+	text = read_policy_file(path, &len);
+	if (!text)
+		return -1;
+	ret = pb_policy_parse(text, len, strcmp(path, "-") ? path : "<stdin>", p, &err);
+	free(text);
+	if (ret) {
+		pb_error_format(&err, msg, sizeof(msg));
+		p_err("%s", msg);
+	}
+	return ret;
+}
+
+/* Resolve @p and make it the policy in force, under the lock. */
+static int install(struct pb_state *st, const struct pb_policy *p)
+{
+	struct pb_bpf_policy *b = malloc(sizeof(*b));
+	int err;
+
+	if (!b) {
+		p_err("out of memory");
+		return -1;
+	}
+	err = pb_policy_resolve(p, b);
+	if (!err)
+		err = state_install(st, b);
+	if (!err) {
+		if (json_output)
+			json_print(json_pack("{s:I,s:i}", "generation", (json_int_t)b->generation,
+					     "rules", (int)p->nrules));
+		else
+			p_info("policy generation %llu in force: %u rule%s, default %s",
+			       (unsigned long long)b->generation, p->nrules,
+			       p->nrules == 1 ? "" : "s", pb_action_name(p->default_action));
+	}
+	free(b);
+	return err;
+}
+
+/* The policy in force, parsed back from the text stored with it. */
+static int current_policy(const struct pb_state *st, struct pb_policy *p,
+			  struct pb_bpf_policy *b)
+{
+	struct pb_error err;
+	char msg[512];
+
+	if (state_read_policy(st, b))
+		return -1;
+	if (pb_policy_parse(b->text, strnlen(b->text, sizeof(b->text)),
+			    "policy in force", p, &err)) {
+		pb_error_format(&err, msg, sizeof(msg));
+		p_err("%s", msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Common frame of the commands that change the policy. */
+static int change(int (*edit)(struct pb_policy *p, void *arg), void *arg)
+{
+	struct pb_bpf_policy *b = NULL;
+	struct pb_policy *p = NULL;
+	struct pb_state st;
+	int err = -1;
+
+	if (need_root() || need_hook())
+		return PB_EXIT_ERROR;
+	p = malloc(sizeof(*p));
+	b = malloc(sizeof(*b));
+	if (!p || !b) {
+		p_err("out of memory");
+		goto out;
+	}
+	if (state_open(&st, true))
+		goto out;
+	if (!current_policy(&st, p, b) && !edit(p, arg))
+		err = install(&st, p);
+	state_close(&st);
+out:
+	free(p);
+	free(b);
+	return err ? PB_EXIT_ERROR : PB_EXIT_OK;
+}
+
+static int edit_replace(struct pb_policy *p, void *arg)
+{
+	*p = *(struct pb_policy *)arg;
+	return 0;
+}
+
+static int edit_add(struct pb_policy *p, void *arg)
+{
+	struct pb_error err;
+
+	if (pb_policy_add(p, arg, &err)) {
+		p_err("%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int edit_del(struct pb_policy *p, void *arg)
+{
+	if (pb_policy_del(p, arg)) {
+		p_err("no rule named '%s' in the policy in force", (char *)arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int do_load(int argc, char **argv)
+{
+	struct pb_policy *p;
+	int ret;
+
+	if (argc != 1) {
+		p_err("usage: pinbounce policy load FILE|-");
+		return PB_EXIT_USAGE;
+	}
+	if (need_root() || need_hook())
+		return PB_EXIT_ERROR;
+	p = malloc(sizeof(*p));
+	if (!p) {
+		p_err("out of memory");
+		return PB_EXIT_ERROR;
+	}
+	ret = parse_file(argv[0], p) ? PB_EXIT_ERROR : change(edit_replace, p);
+	free(p);
+	return ret;
+}
+
+static int do_check(int argc, char **argv)
+{
+	struct pb_policy *p;
+	int ret = PB_EXIT_ERROR;
+
+	if (argc != 1) {
+		p_err("usage: pinbounce policy check FILE|-");
+		return PB_EXIT_USAGE;
+	}
+	p = malloc(sizeof(*p));
+	if (p && !parse_file(argv[0], p)) {
+		if (json_output)
+			json_print(json_pack("{s:s,s:i}", "file", argv[0],
+					     "rules", (int)p->nrules));
+		else
+			p_info("%s: %u rule%s, default %s", argv[0], p->nrules,
+			       p->nrules == 1 ? "" : "s", pb_action_name(p->default_action));
+		ret = PB_EXIT_OK;
+	}
+	free(p);
+	return ret;
+}
+
+static int do_add(int argc, char **argv)
+{
+	struct pb_error err;
+	struct pb_rule r;
+	char msg[512];
+
+	if (argc < 1) {
+		p_err("usage: pinbounce policy add NAME CLAUSE...");
+		return PB_EXIT_USAGE;
+	}
+	if (need_root() || need_hook())
+		return PB_EXIT_ERROR;
+	if (pb_rule_parse_words(argc, (const char *const *)argv, &r, &err)) {
+		pb_error_format(&err, msg, sizeof(msg));
+		p_err("%s", msg);
+		return PB_EXIT_ERROR;
+	}
+	return change(edit_add, &r);
+}
+
+static int do_del(int argc, char **argv)
+{
+	if (argc != 1) {
+		p_err("usage: pinbounce policy del NAME");
+		return PB_EXIT_USAGE;
+	}
+	return change(edit_del, argv[0]);
+}
+
+static int edit_clear(struct pb_policy *p, void *arg)
+{
+	(void)arg;
+	pb_policy_init(p);
+	return 0;
+}
+
+static int do_clear(int argc, char **argv)
+{
+	(void)argv;
+	if (argc) {
+		p_err("usage: pinbounce policy clear");
+		return PB_EXIT_USAGE;
+	}
+	return change(edit_clear, NULL);
+}
+
+/* Sum one slot's per-CPU counters of generation @gen. */
+static int read_stats(int fd, __u32 slot, __u64 gen, struct pb_rule_stats *sum)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct pb_rule_stats *v;
+
+	memset(sum, 0, sizeof(*sum));
+	if (ncpus < 1)
+		return -1;
+	v = calloc(ncpus, sizeof(*v));
+	if (!v || bpf_map_lookup_elem(fd, &slot, v)) {
+		free(v);
+		return -1;
+	}
+	for (int c = 0; c < ncpus; c++) {
+		if (v[c].generation != gen)
+			continue;
+		for (int a = 0; a < 3; a++) {
+			sum->hits[a] += v[c].hits[a];
+			sum->audit_hits[a] += v[c].audit_hits[a];
+		}
+		sum->over_budget += v[c].over_budget;
+	}
+	free(v);
+	return 0;
+}
+
+static json_t *json_counts(const __u64 *c)
+{
+	return json_pack("{s:I,s:I,s:I}", "bounce", (json_int_t)c[PB_ACTION_BOUNCE],
+			 "passthrough", (json_int_t)c[PB_ACTION_PASSTHROUGH],
+			 "default", (json_int_t)c[PB_ACTION_DEFAULT]);
+}
+
+static void print_counts(const char *label, const __u64 *c)
+{
+	printf("%s bounce=%llu passthrough=%llu default=%llu", label,
+	       (unsigned long long)c[PB_ACTION_BOUNCE],
+	       (unsigned long long)c[PB_ACTION_PASSTHROUGH],
+	       (unsigned long long)c[PB_ACTION_DEFAULT]);
+}
+
+static int do_show(int argc, char **argv)
+{
+	struct pb_bpf_policy *b = malloc(sizeof(*b));
+	struct pb_policy *p = malloc(sizeof(*p));
+	struct pb_rule_stats *s = calloc(PB_MAX_RULES + 1, sizeof(*s));
+	const struct pb_rule_stats *u = s ? &s[PB_SLOT_DEFAULT] : NULL;
+	struct pb_state st = { -1, -1, -1, -1 };
+	int ret = PB_EXIT_ERROR;
+	char line[1024];
+	json_t *rules;
+
+	(void)argv;
+	if (argc) {
+		p_err("usage: pinbounce policy show");
+		ret = PB_EXIT_USAGE;
+		goto out;
+	}
+	if (!b || !p || !s || need_root() || state_open(&st, false) ||
+	    current_policy(&st, p, b))
+		goto out;
+	for (__u32 i = 0; i <= PB_MAX_RULES && state_attached(&st); i++)
+		read_stats(st.stats_fd, i, b->generation, &s[i]);
+
+	if (!json_output) {
+		printf("# generation %llu%s\ndefault %s\n\t#", (unsigned long long)b->generation,
+		       state_attached(&st) ? "" : " (nothing attached)",
+		       pb_action_name(p->default_action));
+		print_counts(" unmatched:", u->hits);
+		putchar('\n');
+	}
+	rules = json_array();
+	for (unsigned int i = 0; i < p->nrules; i++) {
+		const struct pb_rule *r = &p->rules[i];
+
+		pb_rule_format(r, line, sizeof(line));
+		if (json_output) {
+			json_t *o = json_pack("{s:s,s:s,s:b,s:o,s:o,s:I}",
+					      "name", r->name, "rule", line, "audit", r->audit,
+					      "hits", json_counts(s[i].hits),
+					      "audit_hits", json_counts(s[i].audit_hits),
+					      "over_budget", (json_int_t)s[i].over_budget);
+
+			json_array_append_new(rules, o);
+			continue;
+		}
+		printf("%s\n\t#", line);
+		print_counts(r->audit ? " would:" : "", r->audit ? s[i].audit_hits : s[i].hits);
+		if (r->rate)
+			printf(" over_budget=%llu", (unsigned long long)s[i].over_budget);
+		putchar('\n');
+	}
+	if (json_output)
+		json_print(json_pack("{s:I,s:s,s:o,s:o}",
+				     "generation", (json_int_t)b->generation,
+				     "default", pb_action_name(p->default_action),
+				     "unmatched", json_counts(u->hits), "rules", rules));
+	else
+		json_decref(rules);
+	ret = PB_EXIT_OK;
+out:
+	state_close(&st);
+	free(b);
+	free(p);
+	free(s);
+	return ret;
+}
+
+static int do_policy_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr,
+		"Usage: pinbounce policy load FILE|-      replace the whole policy\n"
+		"       pinbounce policy check FILE|-     validate, without touching the kernel\n"
+		"       pinbounce policy add NAME CLAUSE... append a rule\n"
+		"       pinbounce policy del NAME         remove a rule\n"
+		"       pinbounce policy show             the policy in force, with hit counts\n"
+		"       pinbounce policy clear            no rules: the kernel decides\n"
+		"\n"
+		"A policy is 'default ACTION' and 'rule NAME CLAUSE...' lines; see README.md.\n");
+	return PB_EXIT_OK;
+}
+
+int do_policy(int argc, char **argv)
+{
+	static const struct cmd cmds[] = {
+		{ "load", do_load },
+		{ "check", do_check },
+		{ "add", do_add },
+		{ "del", do_del },
+		{ "show", do_show },
+		{ "clear", do_clear },
+		{ "help", do_policy_help },
+		{ NULL, NULL },
+	};
+
+	return cmd_select(cmds, argc, argv, do_policy_help);
+}
+
+int do_status(int argc, char **argv)
+{
+	struct pb_bpf_policy *b = NULL;
+	bool hook = kernel_has_hook(), tp;
+	struct pb_state st = { -1, -1, -1, -1 };
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+
+	(void)argv;
+	if (argc) {
+		p_err("usage: pinbounce status");
+		return PB_EXIT_USAGE;
+	}
+	tp = !access("/sys/kernel/tracing/events/block/block_bio_pin_bounce", F_OK) ||
+	     !access("/sys/kernel/debug/tracing/events/block/block_bio_pin_bounce", F_OK);
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return PB_EXIT_ERROR;
+	if (hook && geteuid() == 0 && !state_open(&st, false) && state_attached(&st)) {
+		bpf_obj_get_info_by_fd(st.link_fd, &info, &len);
+		state_read_policy(&st, b);
+	}
+	if (json_output) {
+		json_print(json_pack("{s:b,s:b,s:b,s:I,s:I,s:i}",
+				     "kernel_hook", hook, "tracepoint", tp,
+				     "attached", state_attached(&st),
+				     "prog_id", (json_int_t)info.prog_id,
+				     "generation", (json_int_t)b->generation,
+				     "rules", (int)b->nrules));
+	} else {
+		printf("kernel hook:  %s\n", hook ? "blk_pin_bounce_decide" :
+		       "missing (the kernel needs the series in kernel-patch/)");
+		printf("tracepoint:   %s\n", tp ? "block:block_bio_pin_bounce" : "missing");
+		if (state_attached(&st))
+			printf("attached:     policy program (prog id %u), pinned in %s\n",
+			       info.prog_id, PB_PIN_DIR);
+		else
+			printf("attached:     nothing\n");
+		printf("policy:       generation %llu, %u rules\n",
+		       (unsigned long long)b->generation, b->nrules);
+	}
+	state_close(&st);
+	free(b);
+	return PB_EXIT_OK;
+}
+
+int do_detach(int argc, char **argv)
+{
+	struct pb_state st;
+	bool was;
+
+	(void)argv;
+	if (argc) {
+		p_err("usage: pinbounce detach");
+		return PB_EXIT_USAGE;
+	}
+	if (need_root() || state_open(&st, true))
+		return PB_EXIT_ERROR;
+	was = state_attached(&st);
+	if (state_detach(&st))
+		return PB_EXIT_ERROR;
+	p_info(was ? "detached the policy program" : "nothing was attached");
+	return PB_EXIT_OK;
+}

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * From the policy as written to the policy as the BPF program wants it:
+ * device names and numbers to dev_t (and whether they mean a whole disk),
+ * cgroup paths to cgroup ids and levels.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cli.h"
+
+#define CGROUP2_ROOT	"/sys/fs/cgroup"
+
+/* The kernel's dev_t encoding, used on both sides. */
+static __u32 kdev(unsigned int major, unsigned int minor)
+{
+	return major << 20 | minor;
+}
+
+static int resolve_dev(const struct pb_rule *r, const struct pb_dev_spec *d,
+		       __u32 *dev, __u8 *whole)
+{
+	char path[128], buf[32];
+	unsigned int major, minor;
+	FILE *f;
+
+	if (d->name[0])
+		snprintf(path, sizeof(path), "/sys/class/block/%s/dev", d->name);
+	else
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/dev", d->major, d->minor);
+	f = fopen(path, "r");
+	if (!f || !fgets(buf, sizeof(buf), f) || sscanf(buf, "%u:%u", &major, &minor) != 2) {
+		if (f)
+			fclose(f);
+		if (d->name[0])
+			p_err("rule '%s': no block device '%s' (%s)", r->name, d->name, path);
+		else
+			p_err("rule '%s': no block device %u:%u (%s)", r->name,
+			      d->major, d->minor, path);
+		return -1;
+	}
+	fclose(f);
+	*dev = kdev(major, minor);
+	/* A partition has a "partition" attribute; a whole disk does not. */
+	if (d->name[0])
+		snprintf(path, sizeof(path), "/sys/class/block/%s/partition", d->name);
+	else
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition", major, minor);
+	*whole = access(path, F_OK) != 0;
+	return 0;
+}
+
+static int resolve_cgroup(const struct pb_rule *r, __u64 *id, __u32 *level)
+{
+	char path[sizeof(CGROUP2_ROOT) + PB_PATH_MAX];
+	struct {
+		struct file_handle fh;
+		__u64 id;
+	} h = { .fh.handle_bytes = sizeof(__u64) };
+	int mount_id;
+
+	snprintf(path, sizeof(path), CGROUP2_ROOT "%s", r->cgroup);
+	if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0)) {
+		p_err("rule '%s': no cgroup '%s' (%s: %s)", r->name, r->cgroup, path,
+		      strerror(errno));
+		return -1;
+	}
+	*id = h.id;
+	*level = 0;
+	for (const char *s = r->cgroup; *s; s++)
+		if (*s == '/' && s[1])
+			(*level)++;
+	return 0;
+}
+
+int pb_policy_resolve(const struct pb_policy *p, struct pb_bpf_policy *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->nrules = p->nrules;
+	out->default_action = p->default_action;
+	for (unsigned int i = 0; i < p->nrules; i++) {
+		const struct pb_rule *r = &p->rules[i];
+		struct pb_bpf_rule *b = &out->rules[i];
+
+		b->match = r->match;
+		b->ndevs = r->ndevs;
+		for (unsigned int d = 0; d < r->ndevs; d++)
+			if (resolve_dev(r, &r->devs[d], &b->devs[d], &b->dev_whole[d]))
+				return -1;
+		if ((r->match & PB_MATCH_CGROUP) &&
+		    resolve_cgroup(r, &b->cgroup_id, &b->cgroup_level))
+			return -1;
+		b->flags_set = r->flags_set;
+		b->flags_clear = r->flags_clear;
+		b->pinned_min = r->pinned_min;
+		b->size_min = r->size_min;
+		b->size_max = r->size_max;
+		b->action = r->action;
+		b->over_action = r->over_action;
+		b->rate = r->rate;
+		b->burst = r->burst;
+		b->audit = r->audit;
+	}
+	if (pb_policy_format(p, out->text, sizeof(out->text))) {
+		p_err("the policy is longer than %d bytes once formatted", PB_TEXT_MAX);
+		return -1;
+	}
+	return 0;
+}
