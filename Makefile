@@ -82,17 +82,19 @@ tests: $(TEST_BINS)
 
 user: $(BUILD)/pinforce $(BUILD)/pinbounce
 
-PINBOUNCE_SRCS := user/main.c user/policy_cmd.c user/state.c user/resolve.c user/policy.c
+PINBOUNCE_SRCS := user/main.c user/policy_cmd.c user/state.c user/resolve.c user/policy.c \
+	user/hook.c
 
-$(BUILD)/pinbounce: $(PINBOUNCE_SRCS) user/cli.h user/policy.h include/pinbounce.h \
+$(BUILD)/pinbounce: $(PINBOUNCE_SRCS) user/cli.h user/policy.h user/hook.h include/pinbounce.h \
 		$(BUILD)/bpf/policy.skel.h
 	$(msg) CC $@
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Iuser $(PINBOUNCE_SRCS) -o $@ \
 		$(LDLIBS) -ljansson
 
-$(BUILD)/pinforce: user/pinforce.c $(BUILD)/bpf/force.skel.h include/pinbounce.h
+$(BUILD)/pinforce: user/pinforce.c user/hook.c user/hook.h $(BUILD)/bpf/force.skel.h \
+		include/pinbounce.h
 	$(msg) CC $@
-	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) $< -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) user/pinforce.c user/hook.c -o $@ $(LDLIBS)
 
 $(BUILD)/tests/pinwrite: tests/vm/pinwrite.c include/pinfix.h | $(BUILD)/tests
 	$(msg) CC $@

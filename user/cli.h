@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include "pinbounce.h"
 #include "policy.h"
+#include "hook.h"
 
 #define PB_PIN_DIR	"/sys/fs/bpf/pinbounce"
 
@@ -41,9 +42,6 @@ void json_print(json_t *doc);
 int do_policy(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_detach(int argc, char **argv);
-
-/* The kernel's pinned-bounce hook, looked up in its BTF. */
-bool kernel_has_hook(void);
 
 /* Resolve devices and cgroups: the policy as the BPF program wants it. */
 int pb_policy_resolve(const struct pb_policy *p, struct pb_bpf_policy *out);

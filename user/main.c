@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
 
@@ -64,18 +63,6 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 			return c->func(argc - 1, argv + 1);
 	p_err("unknown command '%s' (try 'help')", argv[0]);
 	return PB_EXIT_USAGE;
-}
-
-bool kernel_has_hook(void)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool found;
-
-	if (!btf)
-		return false;
-	found = btf__find_by_name_kind(btf, "blk_pin_bounce_decide", BTF_KIND_FUNC) > 0;
-	btf__free(btf);
-	return found;
 }
 
 static int do_help(int argc, char **argv)

@@ -14,27 +14,15 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "pinbounce.h"
+#include "hook.h"
 #include "force.skel.h"
 
 static int quiet_libbpf(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
 	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
-}
-
-static int kernel_has_hook(void)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	int found;
-
-	if (!btf)
-		return 0;
-	found = btf__find_by_name_kind(btf, "blk_pin_bounce_decide", BTF_KIND_FUNC) > 0;
-	btf__free(btf);
-	return found;
 }
 
 int main(int argc, char **argv)

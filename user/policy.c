@@ -268,33 +268,43 @@ static int parse_dev(struct line *l, unsigned int i, const char *s, size_t len,
 	return 0;
 }
 
-static int parse_devs(struct line *l, unsigned int i, struct pb_rule *r)
+typedef int item_fn(struct line *l, unsigned int i, const char *s, size_t len,
+		    struct pb_rule *r);
+
+/* Call @item for each comma-separated item of word @i, @what if none. */
+static int parse_list(struct line *l, unsigned int i, const char *what,
+		      item_fn *item, struct pb_rule *r)
 {
 	const char *s, *end, *comma;
 
 	if (i >= l->n)
-		return fail_expected(l, i, "a device (sdb, sdb1 or 8:16)");
+		return fail_expected(l, i, what);
 	s = l->w[i].s;
 	end = s + l->w[i].len;
-	r->ndevs = 0;
 	for (;;) {
 		comma = memchr(s, ',', end - s);
 		if (!comma)
 			comma = end;
-		if (r->ndevs == PB_MAX_DEVS)
-			return fail(l, i, "too many devices in one rule (at most %d)",
-				    PB_MAX_DEVS);
-		if (parse_dev(l, i, s, comma - s, &r->devs[r->ndevs]))
+		if (item(l, i, s, comma - s, r))
 			return -1;
-		for (unsigned int k = 0; k < r->ndevs; k++)
-			if (!memcmp(&r->devs[k], &r->devs[r->ndevs], sizeof(r->devs[k])))
-				return fail(l, i, "device '%.*s' listed twice",
-					    (int)(comma - s), s);
-		r->ndevs++;
 		if (comma == end)
 			return 0;
 		s = comma + 1;
 	}
+}
+
+static int dev_item(struct line *l, unsigned int i, const char *s, size_t len,
+		    struct pb_rule *r)
+{
+	if (r->ndevs == PB_MAX_DEVS)
+		return fail(l, i, "too many devices in one rule (at most %d)", PB_MAX_DEVS);
+	if (parse_dev(l, i, s, len, &r->devs[r->ndevs]))
+		return -1;
+	for (unsigned int k = 0; k < r->ndevs; k++)
+		if (!memcmp(&r->devs[k], &r->devs[r->ndevs], sizeof(r->devs[k])))
+			return fail(l, i, "device '%.*s' listed twice", (int)len, s);
+	r->ndevs++;
+	return 0;
 }
 
 static int parse_cgroup(struct line *l, unsigned int i, struct pb_rule *r)
@@ -327,43 +337,30 @@ static int parse_cgroup(struct line *l, unsigned int i, struct pb_rule *r)
 	return 0;
 }
 
-static int parse_flags(struct line *l, unsigned int i, struct pb_rule *r)
+static int flag_item(struct line *l, unsigned int i, const char *s, size_t len,
+		     struct pb_rule *r)
 {
-	const char *s, *end, *comma;
+	bool neg = len && *s == '!';
+	unsigned int flag = 0;
 
-	if (i >= l->n)
-		return fail_expected(l, i, "operation flags (sync, fua, preflush, meta)");
-	s = l->w[i].s;
-	end = s + l->w[i].len;
-	for (;;) {
-		bool neg = false;
-		unsigned int flag = 0;
-
-		comma = memchr(s, ',', end - s);
-		if (!comma)
-			comma = end;
-		if (s < comma && *s == '!') {
-			neg = true;
-			s++;
-		}
-		for (unsigned int k = 0; k < ARRAY_SIZE(flag_names); k++)
-			if ((size_t)(comma - s) == strlen(flag_names[k].name) &&
-			    !memcmp(s, flag_names[k].name, comma - s))
-				flag = flag_names[k].flag;
-		if (!flag)
-			return fail(l, i,
-				    "expected a flag (sync, fua, preflush or meta, ! to negate), got '%.*s'",
-				    (int)(comma - s > 30 ? 30 : comma - s), s);
-		if ((r->flags_set | r->flags_clear) & flag)
-			return fail(l, i, "flag '%.*s' given twice", (int)(comma - s), s);
-		if (neg)
-			r->flags_clear |= flag;
-		else
-			r->flags_set |= flag;
-		if (comma == end)
-			return 0;
-		s = comma + 1;
+	if (neg) {
+		s++;
+		len--;
 	}
+	for (unsigned int k = 0; k < ARRAY_SIZE(flag_names); k++)
+		if (len == strlen(flag_names[k].name) && !memcmp(s, flag_names[k].name, len))
+			flag = flag_names[k].flag;
+	if (!flag)
+		return fail(l, i,
+			    "expected a flag (sync, fua, preflush or meta, ! to negate), got '%.*s'",
+			    (int)(len > 30 ? 30 : len), s);
+	if ((r->flags_set | r->flags_clear) & flag)
+		return fail(l, i, "flag '%.*s' given twice", (int)len, s);
+	if (neg)
+		r->flags_clear |= flag;
+	else
+		r->flags_set |= flag;
+	return 0;
 }
 
 static int parse_range(struct line *l, unsigned int i, struct pb_rule *r)
@@ -463,7 +460,7 @@ static int parse_rule(struct line *l, unsigned int i, struct pb_rule *r)
 		i++;
 		switch (bit) {
 		case SEEN_DEV:
-			ret = parse_devs(l, i++, r);
+			ret = parse_list(l, i++, "a device (sdb, sdb1 or 8:16)", dev_item, r);
 			r->match |= PB_MATCH_DEV;
 			break;
 		case SEEN_CGROUP:
@@ -471,7 +468,8 @@ static int parse_rule(struct line *l, unsigned int i, struct pb_rule *r)
 			r->match |= PB_MATCH_CGROUP;
 			break;
 		case SEEN_FLAGS:
-			ret = parse_flags(l, i++, r);
+			ret = parse_list(l, i++, "operation flags (sync, fua, preflush, meta)",
+					 flag_item, r);
 			r->match |= PB_MATCH_FLAGS;
 			break;
 		case SEEN_SIZE:

@@ -15,7 +15,7 @@
 #define PB_NAME_MAX	32	/* rule names, with the NUL */
 #define PB_DEVNAME_MAX	32
 #define PB_PATH_MAX	256	/* cgroup paths, with the NUL */
-#define PB_RATE_MAX	(1ULL << 40)	/* bytes/s and bytes: 1TiB */
+#define PB_RATE_MAX	(1024ULL * 1024 * 1024 * 1024)	/* bytes/s and bytes */
 
 /* A device as written: a name (sdb, sdb1) or a number (8:16). */
 struct pb_dev_spec {
