@@ -22,7 +22,7 @@ KDIR        = $(shell cat $(KDIR_FILE) 2>/dev/null)
 DEBS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev dwarves \
 	linux-source-6.1 qemu-system-x86 gcc make patch flex bison bc \
 	libssl-dev kmod cpio xz-utils perl python3 util-linux e2fsprogs \
-	xfsprogs btrfs-progs f2fs-tools dmsetup libcmocka-dev libclang-rt-14-dev libjansson-dev
+	xfsprogs btrfs-progs f2fs-tools dmsetup libcmocka-dev libclang-rt-14-dev libjansson-dev fdisk
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -124,7 +124,8 @@ $(BUILD)/tests/fuzz_policy: tests/fuzz/fuzz_policy.c $(POLICY_SRCS) | $(BUILD)/t
 $(BUILD)/bpf $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
-VM_TESTS := fixture default-stable default-nonstable force paths integrity policy
+VM_TESTS := fixture default-stable default-nonstable force paths integrity policy \
+	policy-match
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory kernel

@@ -63,13 +63,22 @@ static int resolve_cgroup(const struct pb_rule *r, __u64 *id, __u32 *level)
 	} h = { .fh.handle_bytes = sizeof(__u64) };
 	int mount_id;
 
+	struct stat st;
+
 	snprintf(path, sizeof(path), CGROUP2_ROOT "%s", r->cgroup);
-	if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0)) {
+	if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
 		p_err("rule '%s': no cgroup '%s' (%s: %s)", r->name, r->cgroup, path,
-		      strerror(errno));
+		      errno ? strerror(errno) : "not a directory");
 		return -1;
 	}
-	*id = h.id;
+	/*
+	 * The cgroup id is its kernfs node id, which a file handle carries;
+	 * without CONFIG_FHANDLE it is the inode number on 64-bit kernels.
+	 */
+	if (!name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0))
+		*id = h.id;
+	else
+		*id = st.st_ino;
 	*level = 0;
 	for (const char *s = r->cgroup; *s; s++)
 		if (*s == '/' && s[1])

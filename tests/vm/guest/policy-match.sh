@@ -1,0 +1,127 @@
+# Each match field and action of a policy rule changes the outcome as the
+# rule says, checked against the kernel's tracepoint: whole disk against
+# partition, MAJ:MIN, flags, size, pinned pages, cgroup with descendants,
+# the policy's default action and audit mode.
+. "$PB_REPO/tests/vm/lib.sh"
+
+PB=$REPO/build/pinbounce
+load_fixture
+sd=$(scsi_debug_up dif=1 dix=1 dev_size_mb=96)
+cleanup "rmmod scsi_debug"
+nb=$(null_blk_up)
+cleanup "rmmod null_blk"
+cleanup "$PB detach"
+
+json() { python3 -c "import json, sys; j = json.load(sys.stdin); print($1)"; }
+policy() { printf '%s\n' "$@" | "$PB" policy load - > /dev/null; }
+# outcome TARGET [PINWRITE-ARGS]: pinned writeback of TARGET, traced.
+outcome() {
+	local target=$1
+	shift
+	trace_start
+	"$BIN/pinwrite" -p 16 -r 2 "$@" "$target" > /dev/null
+	trace_stop
+}
+
+# A partition: sda1 is the first 32 MiB, the rest of sda is outside it.
+echo ',32M' | sfdisk -q "/dev/$sd" > /dev/null
+for ((i = 0; i < 50; i++)); do [ -b "/dev/${sd}1" ] && break; sleep 0.1; done
+part=${sd}1
+majmin=$(cat "/sys/class/block/$part/dev")
+
+policy "rule p dev $part action passthrough"
+outcome "/dev/$part"
+expect_outcome "partition rule, write to $part" passthrough prog
+outcome "/dev/$sd"
+expect_outcome "partition rule, write to $sd outside $part" bounce default
+
+policy "rule d dev $sd action passthrough"
+outcome "/dev/$part"
+expect_outcome "whole-disk rule, write to $part" passthrough prog
+
+policy "rule n dev $majmin action passthrough"
+outcome "/dev/$part"
+expect_outcome "rule by number $majmin, write to $part" passthrough prog
+
+# fsync writeback is sync; nothing here is metadata.
+policy "rule s flags sync,!meta action passthrough"
+outcome "/dev/$sd"
+expect_outcome "flags sync,!meta" passthrough prog
+policy "rule s flags !sync action passthrough"
+outcome "/dev/$sd"
+expect_outcome "flags !sync" bounce default
+
+# Raw block device writeback: one 4 KiB bio per pinned page.
+policy "rule z size 8k- action passthrough"
+outcome "/dev/$sd"
+expect_outcome "size 8k- against 4 KiB bios" bounce default
+policy "rule z size -4k action passthrough"
+outcome "/dev/$sd"
+expect_outcome "size -4k against 4 KiB bios" passthrough prog
+policy "rule q pinned 2 action passthrough"
+outcome "/dev/$sd"
+expect_outcome "pinned 2 against one pinned page a bio" bounce default
+policy "rule q pinned 1 action passthrough"
+outcome "/dev/$sd"
+expect_outcome "pinned 1" passthrough prog
+
+# The policy's default action, for bios no rule matches.
+policy "default bounce" "rule other dev $sd action passthrough"
+outcome "/dev/$nb"
+expect_outcome "policy default bounce on $nb" bounce prog
+
+# Audit: counted, not applied.
+policy "rule a dev $nb action bounce audit"
+outcome "/dev/$nb"
+expect_outcome "audit rule" passthrough default
+expect "audit rule: would-bounce hits = traced decisions" "$(decisions)" \
+	"$("$PB" -j policy show | json 'j["rules"][0]["audit_hits"]["bounce"]')"
+expect "audit rule: hits" 0 "$("$PB" -j policy show | json 'j["rules"][0]["hits"]["bounce"]')"
+
+# cgroup: writeback is charged to the cgroup that dirtied the pages.  Only
+# leaves hold processes once their parents delegate memory and io.
+mkdir -p /sys/fs/cgroup/scratch/b/c /sys/fs/cgroup/scratch/a /sys/fs/cgroup/other
+cleanup "rmdir /sys/fs/cgroup/scratch/b/c /sys/fs/cgroup/scratch/b /sys/fs/cgroup/scratch/a /sys/fs/cgroup/scratch /sys/fs/cgroup/other"
+for cg in "" scratch scratch/b; do
+	echo "+memory +io" > "/sys/fs/cgroup/$cg/cgroup.subtree_control"
+done
+mount_ext4 "$sd"
+# in_cgroup CG CMD...: run CMD as a member of cgroup CG.
+in_cgroup() {
+	local cg=$1
+	shift
+	bash -c 'echo $$ > "/sys/fs/cgroup/$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}
+policy "rule s cgroup /scratch action passthrough"
+for cg in scratch/a scratch/b/c other; do
+	f=/run/mnt/${cg//\//-}
+	in_cgroup "$cg" dd if=/dev/urandom of="$f" bs=4096 count=16 status=none conv=fsync
+	trace_start
+	in_cgroup "$cg" "$BIN/pinwrite" -p 16 -r 2 "$f" > /dev/null
+	trace_stop
+	if [ "$cg" = other ]; then
+		expect_outcome "cgroup /scratch, pages of /$cg" bounce default
+	else
+		expect_outcome "cgroup /scratch, pages of /$cg" passthrough prog
+	fi
+done
+
+# Rate limit: the burst (16 pages) and then one page a second are bounced,
+# the rest falls back to the rule's 'then' action.
+policy "rule r dev $nb action bounce rate 4KiB/s burst 64KiB then passthrough"
+start=$(date +%s%N)
+outcome "/dev/$nb" -r 4
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+bounced=$(decisions "action=bounce by=prog")
+passed=$(decisions "action=passthrough by=prog")
+echo "rate: $bounced bios bounced, $passed passed through in $elapsed_ms ms"
+expect "rate: decisions" 64 "$((bounced + passed))"
+expect_gt "rate: bounced at least the burst" 15 "$bounced"
+budget=$((16 + elapsed_ms / 1000 + 1))
+if [ "$bounced" -gt "$budget" ]; then
+	fail "rate: bounced $bounced bios, the budget allowed $budget"
+fi
+echo "ok: rate: bounced within the budget of $budget"
+expect_gt "rate: fell back to passthrough" 0 "$passed"
+expect "rate: over_budget in show = passed through" "$passed" \
+	"$("$PB" -j policy show | json 'j["rules"][0]["over_budget"]')"
