@@ -143,14 +143,9 @@ make_file() {
 # pinned get ACTION from the kernel default; unpinned, they are not even
 # decided on.
 writeback_cases() {
-	trace_start
-	"$BIN/pinwrite" -p 16 -r 3 "$2"
-	trace_stop
+	outcome "$2"
 	expect_outcome "$1, pinned" "$3" default
-
-	trace_start
-	"$BIN/pinwrite" -n -p 16 -r 3 "$2"
-	trace_stop
+	outcome "$2" -n
 	expect_untouched "$1, not pinned"
 }
 
@@ -160,4 +155,19 @@ mount_ext4() {
 	mount "/dev/$1" /run/mnt
 	cleanup "umount /run/mnt"
 	make_file /run/mnt/file 16
+}
+
+PB=$REPO/build/pinbounce
+
+# json EXPR: evaluate the Python expression EXPR on the JSON document on
+# stdin, bound to j.
+json() { python3 -c "import json, sys; j = json.load(sys.stdin); print($1)"; }
+
+# outcome TARGET [PINWRITE-ARGS]: pinned writeback of TARGET, traced.
+outcome() {
+	local target=$1
+	shift
+	trace_start
+	"$BIN/pinwrite" -p 16 -r 2 "$@" "$target" > /dev/null
+	trace_stop
 }

@@ -4,7 +4,6 @@
 # the policy's default action and audit mode.
 . "$PB_REPO/tests/vm/lib.sh"
 
-PB=$REPO/build/pinbounce
 load_fixture
 sd=$(scsi_debug_up dif=1 dix=1 dev_size_mb=96)
 cleanup "rmmod scsi_debug"
@@ -12,16 +11,7 @@ nb=$(null_blk_up)
 cleanup "rmmod null_blk"
 cleanup "$PB detach"
 
-json() { python3 -c "import json, sys; j = json.load(sys.stdin); print($1)"; }
 policy() { printf '%s\n' "$@" | "$PB" policy load - > /dev/null; }
-# outcome TARGET [PINWRITE-ARGS]: pinned writeback of TARGET, traced.
-outcome() {
-	local target=$1
-	shift
-	trace_start
-	"$BIN/pinwrite" -p 16 -r 2 "$@" "$target" > /dev/null
-	trace_stop
-}
 
 # A partition: sda1 is the first 32 MiB, the rest of sda is outside it.
 echo ',32M' | sfdisk -q "/dev/$sd" > /dev/null

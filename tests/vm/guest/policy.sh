@@ -3,23 +3,12 @@
 # detach leaves nothing behind, and only root may change it.
 . "$PB_REPO/tests/vm/lib.sh"
 
-PB=$REPO/build/pinbounce
 load_fixture
 sd=$(scsi_debug_up dif=1 dix=1 dev_size_mb=64)
 cleanup "rmmod scsi_debug"
 nb=$(null_blk_up)
 cleanup "rmmod null_blk"
 cleanup "$PB detach"
-
-# json EXPR: evaluate EXPR on the JSON document on stdin (as j).
-json() { python3 -c "import json, sys; j = json.load(sys.stdin); print($1)"; }
-
-# outcome DEV: pinned writeback to DEV, traced.
-outcome() {
-	trace_start
-	"$BIN/pinwrite" -p 16 -r 2 "/dev/$1" > /dev/null
-	trace_stop
-}
 
 expect "status: kernel hook" True "$("$PB" -j status | json 'j["kernel_hook"]')"
 expect "status: attached before load" False "$("$PB" -j status | json 'j["attached"]')"
@@ -33,10 +22,10 @@ POLICY
 "$PB" policy load "$WORK/p1"
 expect "status: generation after load" 1 "$("$PB" -j status | json 'j["generation"]')"
 
-outcome "$nb"
+outcome "/dev/$nb"
 expect_outcome "$nb under rule nb" bounce prog
 n_nb=$(decisions)
-outcome "$sd"
+outcome "/dev/$sd"
 expect_outcome "$sd under rule sd" passthrough prog
 n_sd=$(decisions)
 "$PB" policy show
@@ -47,10 +36,10 @@ expect "show: rule sd passthrough hits = traced" "$n_sd" \
 	"$(echo "$show" | json 'j["rules"][1]["hits"]["passthrough"]')"
 
 "$PB" policy del sd
-outcome "$sd"
+outcome "/dev/$sd"
 expect_outcome "$sd after del sd" bounce default
 "$PB" policy add sd2 dev "$sd" action passthrough
-outcome "$sd"
+outcome "/dev/$sd"
 expect_outcome "$sd after add sd2" passthrough prog
 expect "generation after del and add" 3 "$("$PB" -j status | json 'j["generation"]')"
 
@@ -62,7 +51,7 @@ set -e
 expect "bad policy: exit status" 1 "$rc"
 expect "bad policy: message" "Error: $WORK/bad:2:17: expected an action (bounce, passthrough or default), got 'bonce'" "$msg"
 expect "bad policy: generation unchanged" 3 "$("$PB" -j status | json 'j["generation"]')"
-outcome "$sd"
+outcome "/dev/$sd"
 expect_outcome "$sd after the bad load" passthrough prog
 
 set +e
@@ -73,11 +62,11 @@ expect "non-root: exit status" 1 "$rc"
 expect "non-root: message" "Error: pinbounce needs root to read or change what is attached in the kernel" "$msg"
 
 "$PB" policy clear
-outcome "$nb"
+outcome "/dev/$nb"
 expect_outcome "$nb after clear" passthrough default
 
 "$PB" detach
 expect "status: attached after detach" False "$("$PB" -j status | json 'j["attached"]')"
 expect "pinned files after detach" 0 "$(ls /sys/fs/bpf | grep -c pinbounce || true)"
-outcome "$sd"
+outcome "/dev/$sd"
 expect_outcome "$sd after detach" bounce default
