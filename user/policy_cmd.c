@@ -117,7 +117,9 @@ static int current_policy(const struct pb_state *st, struct pb_policy *p,
 	return 0;
 }
 
-/* Common frame of the commands that change the policy. */
+/* Common frame of the commands that change the policy; callers check first
+ * that they may (need_root, need_hook), before reading any input.
+ */
 static int change(int (*edit)(struct pb_policy *p, void *arg), void *arg)
 {
 	struct pb_bpf_policy *b = NULL;
@@ -125,8 +127,6 @@ static int change(int (*edit)(struct pb_policy *p, void *arg), void *arg)
 	struct pb_state st;
 	int err = -1;
 
-	if (need_root() || need_hook())
-		return PB_EXIT_ERROR;
 	p = malloc(sizeof(*p));
 	b = malloc(sizeof(*b));
 	if (!p || !b) {
@@ -240,6 +240,8 @@ static int do_del(int argc, char **argv)
 		p_err("usage: pinbounce policy del NAME");
 		return PB_EXIT_USAGE;
 	}
+	if (need_root() || need_hook())
+		return PB_EXIT_ERROR;
 	return change(edit_del, argv[0]);
 }
 
@@ -257,6 +259,8 @@ static int do_clear(int argc, char **argv)
 		p_err("usage: pinbounce policy clear");
 		return PB_EXIT_USAGE;
 	}
+	if (need_root() || need_hook())
+		return PB_EXIT_ERROR;
 	return change(edit_clear, NULL);
 }
 

@@ -62,6 +62,16 @@ scsi_debug_up() {
 	fail "scsi_debug $* created no disk"
 }
 
+# both_disks MB: the fixture, a scsi_debug disk of MB MiB with T10-PI in $sd
+# (stable writes) and a null_blk disk in $nb (none), removed at exit.
+both_disks() {
+	load_fixture
+	sd=$(scsi_debug_up dif=1 dix=1 dev_size_mb="$1")
+	cleanup "rmmod scsi_debug"
+	nb=$(null_blk_up)
+	cleanup "rmmod null_blk"
+}
+
 null_blk_up() {
 	insmod "$KDIR/drivers/block/null_blk/null_blk.ko" nr_devices=1 gb=1 bs=4096
 	[ -b /dev/nullb0 ] || fail "null_blk created no /dev/nullb0"

@@ -3,11 +3,7 @@
 # without.
 . "$PB_REPO/tests/vm/lib.sh"
 
-load_fixture
-sd=$(scsi_debug_up dif=1 dix=1 dev_size_mb=64)
-cleanup "rmmod scsi_debug"
-nb=$(null_blk_up)
-cleanup "rmmod null_blk"
+both_disks 64
 
 for dev in "$sd" "$nb"; do
 	for action in passthrough bounce; do

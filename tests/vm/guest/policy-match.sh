@@ -4,11 +4,7 @@
 # the policy's default action and audit mode.
 . "$PB_REPO/tests/vm/lib.sh"
 
-load_fixture
-sd=$(scsi_debug_up dif=1 dix=1 dev_size_mb=96)
-cleanup "rmmod scsi_debug"
-nb=$(null_blk_up)
-cleanup "rmmod null_blk"
+both_disks 96
 cleanup "$PB detach"
 
 policy() { printf '%s\n' "$@" | "$PB" policy load - > /dev/null; }
