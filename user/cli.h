@@ -51,8 +51,12 @@ struct pb_state {
 	int dir_fd;		/* locked while open */
 	int outer_fd;		/* the policy map of maps, or -1 */
 	int stats_fd;
-	int link_fd;
+	int rate_fd;
+	int link_fd;		/* what is attached, or -1 */
 };
+
+#define PB_STATE_INIT	{ .dir_fd = -1, .outer_fd = -1, .stats_fd = -1, .rate_fd = -1, \
+			  .link_fd = -1 }
 
 int state_open(struct pb_state *st, bool for_change);
 void state_close(struct pb_state *st);

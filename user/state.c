@@ -28,6 +28,7 @@
 #define PIN_STATS	PB_PIN_DIR "/rule_stats"
 #define PIN_RATE	PB_PIN_DIR "/rate_state"
 
+/* The link first: unpinning it is what detaches. */
 static const char * const pins[] = { PIN_LINK, PIN_OUTER, PIN_STATS, PIN_RATE };
 
 static int bpffs_ready(void)
@@ -41,44 +42,159 @@ static int bpffs_ready(void)
 	return 0;
 }
 
-int state_open(struct pb_state *st, bool for_change)
+static void unpin_all(void)
 {
-	*st = (struct pb_state){ -1, -1, -1, -1 };
-	if (bpffs_ready())
+	for (unsigned int i = 0; i < ARRAY_SIZE(pins); i++)
+		unlink(pins[i]);
+}
+
+/*
+ * Open and lock PB_PIN_DIR.  A detach may remove the directory while we
+ * wait for its lock: then the lock is on a dead inode, and we start over.
+ */
+static int lock_dir(bool for_change)
+{
+	struct stat locked, now;
+	int fd;
+
+	for (;;) {
+		if (for_change && mkdir(PB_PIN_DIR, 0700) && errno != EEXIST) {
+			p_err("cannot create %s: %s", PB_PIN_DIR, strerror(errno));
+			return -1;
+		}
+		fd = open(PB_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT && !for_change)
+				return -ENOENT;	/* nothing pinned, nothing to lock */
+			p_err("cannot open %s: %s", PB_PIN_DIR, strerror(errno));
+			return -1;
+		}
+		if (flock(fd, for_change ? LOCK_EX : LOCK_SH)) {
+			p_err("cannot lock %s: %s", PB_PIN_DIR, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (!fstat(fd, &locked) && !stat(PB_PIN_DIR, &now) &&
+		    locked.st_dev == now.st_dev && locked.st_ino == now.st_ino)
+			return fd;
+		close(fd);
+	}
+}
+
+/*
+ * The link is the one thing that says what is attached: it is pinned last
+ * when attaching and unpinned first when detaching.  The maps are found
+ * through its program, so a pinbounce killed before it pinned them (or
+ * while detaching) leaves nothing the next one cannot see through.
+ */
+static int maps_of_link(struct pb_state *st)
+{
+	struct {
+		const char *name;
+		int *fd;
+	} want[] = {
+		{ "policy", &st->outer_fd },
+		{ "rule_stats", &st->stats_fd },
+		{ "rate_state", &st->rate_fd },
+	};
+	struct bpf_link_info link = {};
+	struct bpf_prog_info prog = {};
+	__u32 len = sizeof(link), ids[16];
+	int prog_fd, fd;
+
+	if (bpf_obj_get_info_by_fd(st->link_fd, &link, &len))
 		return -1;
-	if (for_change && mkdir(PB_PIN_DIR, 0700) && errno != EEXIST) {
-		p_err("cannot create %s: %s", PB_PIN_DIR, strerror(errno));
+	prog_fd = bpf_prog_get_fd_by_id(link.prog_id);
+	if (prog_fd < 0)
+		return -1;
+	len = sizeof(prog);
+	prog.nr_map_ids = ARRAY_SIZE(ids);
+	prog.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(prog_fd, &prog, &len) ||
+	    strcmp(prog.name, "pb_policy") || prog.nr_map_ids > ARRAY_SIZE(ids)) {
+		close(prog_fd);
 		return -1;
 	}
-	st->dir_fd = open(PB_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (st->dir_fd < 0) {
-		if (errno == ENOENT)
-			return 0;	/* nothing pinned, nothing to lock */
-		p_err("cannot open %s: %s", PB_PIN_DIR, strerror(errno));
-		return -1;
+	close(prog_fd);
+	for (__u32 i = 0; i < prog.nr_map_ids; i++) {
+		struct bpf_map_info map = {};
+		bool kept = false;
+
+		len = sizeof(map);
+		fd = bpf_map_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		for (unsigned int j = 0; j < ARRAY_SIZE(want) && !kept; j++) {
+			if (j == 0 && bpf_obj_get_info_by_fd(fd, &map, &len))
+				break;
+			if (*want[j].fd < 0 && !strcmp(map.name, want[j].name)) {
+				*want[j].fd = fd;
+				kept = true;
+			}
+		}
+		if (!kept)
+			close(fd);
 	}
-	if (flock(st->dir_fd, for_change ? LOCK_EX : LOCK_SH)) {
-		p_err("cannot lock %s: %s", PB_PIN_DIR, strerror(errno));
-		state_close(st);
-		return -1;
-	}
-	st->link_fd = bpf_obj_get(PIN_LINK);
-	/* Without its link, what is pinned is left from a killed first load. */
-	if (st->link_fd >= 0) {
-		st->outer_fd = bpf_obj_get(PIN_OUTER);
-		st->stats_fd = bpf_obj_get(PIN_STATS);
-		if (st->outer_fd < 0 || st->stats_fd < 0) {
-			p_err("%s is incomplete: run 'pinbounce detach'", PB_PIN_DIR);
-			state_close(st);
+	return st->outer_fd < 0 || st->stats_fd < 0 || st->rate_fd < 0 ? -1 : 0;
+}
+
+/* Pin the maps of the attached program where a killed pinbounce did not. */
+static int pin_maps(const struct pb_state *st)
+{
+	const int fds[] = { st->outer_fd, st->stats_fd, st->rate_fd };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(fds); i++) {
+		int fd = bpf_obj_get(pins[i + 1]);
+
+		if (fd >= 0) {
+			close(fd);
+			continue;
+		}
+		if (bpf_obj_pin(fds[i], pins[i + 1])) {
+			p_err("the policy is attached, but pinning %s failed: %s",
+			      pins[i + 1], strerror(errno));
 			return -1;
 		}
 	}
 	return 0;
 }
 
+int state_open(struct pb_state *st, bool for_change)
+{
+	*st = (struct pb_state)PB_STATE_INIT;
+	if (bpffs_ready())
+		return -1;
+	st->dir_fd = lock_dir(for_change);
+	if (st->dir_fd == -ENOENT) {
+		st->dir_fd = -1;
+		return 0;
+	}
+	if (st->dir_fd < 0)
+		return -1;
+	st->link_fd = bpf_obj_get(PIN_LINK);
+	if (st->link_fd < 0) {
+		/* Map pins left by a detach that was killed: inert, drop them. */
+		if (for_change)
+			unpin_all();
+		return 0;
+	}
+	if (maps_of_link(st)) {
+		p_err("%s/link is not pinbounce's policy program: run 'pinbounce detach'",
+		      PB_PIN_DIR);
+		state_close(st);
+		return -1;
+	}
+	if (for_change && pin_maps(st)) {
+		state_close(st);
+		return -1;
+	}
+	return 0;
+}
+
 void state_close(struct pb_state *st)
 {
-	int *fds[] = { &st->link_fd, &st->outer_fd, &st->stats_fd, &st->dir_fd };
+	int *fds[] = { &st->link_fd, &st->outer_fd, &st->stats_fd, &st->rate_fd,
+		       &st->dir_fd };
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
@@ -114,12 +230,6 @@ int state_read_policy(const struct pb_state *st, struct pb_bpf_policy *out)
 		p_err("cannot read the policy in use: %s", strerror(errno));
 	close(inner_fd);
 	return err ? -1 : 0;
-}
-
-static void unpin_all(void)
-{
-	for (unsigned int i = 0; i < ARRAY_SIZE(pins); i++)
-		unlink(pins[i]);
 }
 
 /*
@@ -170,28 +280,25 @@ static int swap_policy(int outer_fd, const struct pb_bpf_policy *pol)
 	return err ? -1 : 0;
 }
 
-/* First load: program, maps and link, pinned with the link last. */
+/*
+ * First load: program and maps, the policy swapped in, then the link pinned
+ * as the one step that makes it all take effect and outlive us.  Killed
+ * before that, the kernel frees everything with our descriptors.
+ */
 static int attach_policy(struct pb_state *st, const struct pb_bpf_policy *pol)
 {
 	struct policy_bpf *skel;
 	struct bpf_link *link;
 	int err;
 
-	unpin_all();	/* leftovers of a load killed before its link was pinned */
 	skel = policy_bpf__open_and_load();
 	if (!skel) {
 		p_err("cannot load the policy program: %s", strerror(errno));
 		return -1;
 	}
 	err = swap_policy(bpf_map__fd(skel->maps.policy), pol);
-	if (!err)
-		err = bpf_map__pin(skel->maps.policy, PIN_OUTER) ||
-		      bpf_map__pin(skel->maps.rule_stats, PIN_STATS) ||
-		      bpf_map__pin(skel->maps.rate_state, PIN_RATE);
-	if (err) {
-		p_err("cannot pin the policy maps in %s: %s", PB_PIN_DIR, strerror(errno));
+	if (err)
 		goto out;
-	}
 	link = bpf_program__attach(skel->progs.pb_policy);
 	if (!link) {
 		err = -1;
@@ -200,16 +307,13 @@ static int attach_policy(struct pb_state *st, const struct pb_bpf_policy *pol)
 	}
 	err = bpf_link__pin(link, PIN_LINK);
 	if (err)
-		p_err("cannot pin the policy link: %s", strerror(-err));
+		p_err("cannot pin the policy link in %s: %s", PB_PIN_DIR, strerror(-err));
 	bpf_link__destroy(link);	/* the pin keeps it attached */
 	if (!err) {
 		st->link_fd = bpf_obj_get(PIN_LINK);
-		st->outer_fd = bpf_obj_get(PIN_OUTER);
-		st->stats_fd = bpf_obj_get(PIN_STATS);
+		err = st->link_fd < 0 || maps_of_link(st) || pin_maps(st);
 	}
 out:
-	if (err)
-		unpin_all();
 	policy_bpf__destroy(skel);
 	return err ? -1 : 0;
 }
