@@ -39,13 +39,14 @@ if ! grep -qw blk_pin_bounce_decide /proc/kallsyms; then
 	fi
 	rm -f build/ran
 fi
-# The CLI on this host: check needs no kernel support, bad input and usage
-# get their exit statuses, and without the hook nothing is attached.
+# The CLI (its ASan/UBSan build) on this host: check needs no kernel
+# support, bad input and usage get their exit statuses, and without the
+# hook nothing is attached.
 # expect_cli STATUS OUTPUT-SUBSTRING ARGS...
 expect_cli() {
 	local want=$1 text=$2 out status
 	shift 2
-	out=$(build/pinbounce "$@" 2>&1)
+	out=$(build/san/pinbounce "$@" 2>&1)
 	status=$?
 	if [ "$status" = "$want" ] && [[ $out == *"$text"* ]]; then
 		echo "ok: pinbounce $*: status $status"
@@ -60,6 +61,13 @@ expect_cli 1 '{"error":"' -j policy check tests/fuzz/corpus/policy/error-action
 expect_cli 2 "unknown command 'frob'" policy frob
 expect_cli 2 "usage: pinbounce policy check" policy check
 expect_cli 0 "pinbounce " --version
+batch=$(mktemp)
+printf '%s\n' "policy check tests/fuzz/corpus/policy/pi-disks  # ok" "" \
+	"policy check tests/fuzz/corpus/policy/error-action" "status" > "$batch"
+expect_cli 1 "$batch:3: command failed, 1 before it ran" batch file "$batch"
+expect_cli 1 '"error":"'"$batch"':3: command failed' -j batch file "$batch"
+expect_cli 2 "usage: pinbounce batch file FILE|-" batch
+rm -f "$batch"
 if ! grep -qw blk_pin_bounce_decide /proc/kallsyms; then
 	expect_cli 1 "needs the series in kernel-patch/" policy load tests/fuzz/corpus/policy/pi-disks
 	expect_cli 0 '"kernel_hook":false' -j status

@@ -17,6 +17,8 @@
 #endif
 
 bool json_output, pretty_output;
+/* In a JSON batch, the documents of its commands, printed as one array. */
+static json_t *json_batch;
 
 void p_err(const char *fmt, ...)
 {
@@ -48,6 +50,10 @@ void json_print(json_t *doc)
 {
 	if (!doc)
 		return;
+	if (json_batch) {
+		json_array_append_new(json_batch, doc);
+		return;
+	}
 	json_dumpf(doc, stdout, pretty_output ? JSON_INDENT(2) : JSON_COMPACT);
 	fputc('\n', stdout);
 	json_decref(doc);
@@ -65,25 +71,121 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 	return PB_EXIT_USAGE;
 }
 
+static int do_help(int argc, char **argv);
+static int do_batch(int argc, char **argv);
+
+static const struct cmd main_cmds[] = {
+	{ "policy", do_policy },
+	{ "status", do_status },
+	{ "detach", do_detach },
+	{ "batch", do_batch },
+	{ "help", do_help },
+	{ NULL, NULL },
+};
+
+#define BATCH_MAX_ARGS	64
+#define BLANKS		" \t\r"
+
+/*
+ * Run the commands of FILE, one per line, without "pinbounce" and without
+ * options (those of the batch apply), as bpftool's batch does: words are
+ * separated by blanks, '#' starts a comment.  Stops at the first command
+ * that fails, naming its line.
+ */
+static int run_batch(FILE *f, const char *name)
+{
+	char *line = NULL, *args[BATCH_MAX_ARGS], *save;
+	unsigned int lineno = 0, ncmds = 0;
+	size_t size = 0;
+	int ret = PB_EXIT_OK;
+
+	while (getline(&line, &size, f) >= 0) {
+		int n = 0;
+
+		lineno++;
+		line[strcspn(line, "#\n")] = '\0';
+		for (char *w = strtok_r(line, BLANKS, &save); w; w = strtok_r(NULL, BLANKS, &save)) {
+			if (n == BATCH_MAX_ARGS) {
+				p_err("%s:%u: more than %d words", name, lineno, BATCH_MAX_ARGS);
+				ret = PB_EXIT_USAGE;
+				goto out;
+			}
+			args[n++] = w;
+		}
+		if (!n)
+			continue;
+		if (!strcmp(args[0], "batch")) {
+			p_err("%s:%u: a batch cannot run a batch", name, lineno);
+			ret = PB_EXIT_USAGE;
+			goto out;
+		}
+		ret = cmd_select(main_cmds, n, args, do_help);
+		if (ret) {
+			p_err("%s:%u: command failed, %u before it ran", name, lineno, ncmds);
+			goto out;
+		}
+		ncmds++;
+	}
+	if (ferror(f)) {
+		p_err("cannot read %s: %s", name, strerror(errno));
+		ret = PB_EXIT_ERROR;
+	} else {
+		p_info("batch: %u commands", ncmds);
+	}
+out:
+	free(line);
+	return ret;
+}
+
+static int do_batch(int argc, char **argv)
+{
+	bool std = argc == 2 && !strcmp(argv[1], "-");
+	FILE *f;
+	int ret;
+
+	if (argc != 2 || strcmp(argv[0], "file")) {
+		p_err("usage: pinbounce batch file FILE|-");
+		return PB_EXIT_USAGE;
+	}
+	f = std ? stdin : fopen(argv[1], "r");
+	if (!f) {
+		p_err("cannot open %s: %s", argv[1], strerror(errno));
+		return PB_EXIT_ERROR;
+	}
+	if (json_output)
+		json_batch = json_array();
+	ret = run_batch(f, std ? "<stdin>" : argv[1]);
+	if (!std)
+		fclose(f);
+	if (json_batch) {
+		json_t *all = json_batch;
+
+		json_batch = NULL;
+		json_print(all);
+	}
+	return ret;
+}
+
 static int do_help(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
 	if (json_output) {
 		json_print(json_pack("{s:s}", "help",
-				     "pinbounce [-j|-p] {policy|status|detach|help}"));
+				     "pinbounce [-j|-p] {policy|status|detach|batch|help}"));
 		return PB_EXIT_OK;
 	}
 	fprintf(stderr,
 		"Usage: pinbounce [OPTIONS] OBJECT {COMMAND | help}\n"
 		"       pinbounce --version\n"
 		"\n"
-		"       OBJECT := { policy | status | detach }\n"
+		"       OBJECT := { policy | status | detach | batch }\n"
 		"       OPTIONS := { -j|--json | -p|--pretty }\n"
 		"\n"
 		"pinbounce policy help    load, check and change the bounce policy\n"
 		"pinbounce status         kernel support, what is attached, policy generation\n"
 		"pinbounce detach         remove everything pinbounce attached\n"
+		"pinbounce batch file FILE|-  run the commands in FILE, one a line\n"
 		"\n"
 		"Exit status: 0 success, 1 error, 2 bad command line.\n");
 	return PB_EXIT_OK;
@@ -105,13 +207,6 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
-	};
-	static const struct cmd cmds[] = {
-		{ "policy", do_policy },
-		{ "status", do_status },
-		{ "detach", do_detach },
-		{ "help", do_help },
-		{ NULL, NULL },
 	};
 	int opt;
 
@@ -138,5 +233,5 @@ int main(int argc, char **argv)
 		}
 	}
 	libbpf_set_print(quiet_libbpf);
-	return cmd_select(cmds, argc - optind, argv + optind, do_help);
+	return cmd_select(main_cmds, argc - optind, argv + optind, do_help);
 }

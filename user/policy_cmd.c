@@ -19,9 +19,16 @@ static int need_root(void)
 	return -1;
 }
 
+/* Reading the kernel's BTF is slow: once per process, and not at all when
+ * our program is attached to the hook already.
+ */
 static int need_hook(void)
 {
-	if (kernel_has_hook())
+	static int known;	/* 1 the hook is there, -1 it is not */
+
+	if (!known)
+		known = !access(PB_PIN_DIR "/link", F_OK) || kernel_has_hook() ? 1 : -1;
+	if (known > 0)
 		return 0;
 	p_err("this kernel has no pinned-bounce hook (blk_pin_bounce_decide): it needs the series in kernel-patch/, see kernel-patch/README.md");
 	return -1;
@@ -312,7 +319,7 @@ static int do_show(int argc, char **argv)
 	struct pb_policy *p = malloc(sizeof(*p));
 	struct pb_rule_stats *s = calloc(PB_MAX_RULES + 1, sizeof(*s));
 	const struct pb_rule_stats *u = s ? &s[PB_SLOT_DEFAULT] : NULL;
-	struct pb_state st = { -1, -1, -1, -1 };
+	struct pb_state st = PB_STATE_INIT;
 	int ret = PB_EXIT_ERROR;
 	char line[1024];
 	json_t *rules;
@@ -409,7 +416,7 @@ int do_status(int argc, char **argv)
 {
 	struct pb_bpf_policy *b = NULL;
 	bool hook = kernel_has_hook(), tp;
-	struct pb_state st = { -1, -1, -1, -1 };
+	struct pb_state st = PB_STATE_INIT;
 	struct bpf_link_info info = {};
 	__u32 len = sizeof(info);
 
