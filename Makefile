@@ -1,6 +1,7 @@
 # pinbounce: see README.md.
 #   make check    install what is missing, build everything, run every test
 #   make demo     boot the patched kernel in a VM and show the bounce at work
+#   make bench    measure what the policy program costs pinned writeback
 
 ARCH_DIR   := x86
 BUILD      := build
@@ -22,12 +23,13 @@ KDIR        = $(shell cat $(KDIR_FILE) 2>/dev/null)
 DEBS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev dwarves \
 	linux-source-6.1 qemu-system-x86 gcc make patch flex bison bc \
 	libssl-dev kmod cpio xz-utils perl python3 util-linux e2fsprogs \
-	xfsprogs btrfs-progs f2fs-tools dmsetup libcmocka-dev libclang-rt-14-dev libjansson-dev fdisk
+	xfsprogs btrfs-progs f2fs-tools dmsetup libcmocka-dev libclang-rt-14-dev libjansson-dev fdisk fio
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
-TEST_BINS := $(BUILD)/tests/pinwrite $(BUILD)/tests/test_policy $(BUILD)/tests/fuzz_policy
+TEST_BINS := $(BUILD)/tests/pinwrite $(BUILD)/tests/test_policy $(BUILD)/tests/fuzz_policy \
+	$(BUILD)/san/pinbounce
 
 ifeq ($(V),1)
 Q :=
@@ -38,7 +40,7 @@ msg := @printf '  %-8s %s\n'
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps kernel vmlinux-h bpf user fixture tests check demo clean
+.PHONY: all deps kernel vmlinux-h bpf user fixture tests check demo bench clean
 
 all: bpf user tests
 
@@ -85,10 +87,19 @@ user: $(BUILD)/pinforce $(BUILD)/pinbounce
 PINBOUNCE_SRCS := user/main.c user/policy_cmd.c user/state.c user/resolve.c user/policy.c \
 	user/hook.c
 
-$(BUILD)/pinbounce: $(PINBOUNCE_SRCS) user/cli.h user/policy.h user/hook.h include/pinbounce.h \
-		$(BUILD)/bpf/policy.skel.h
+PINBOUNCE_DEPS := $(PINBOUNCE_SRCS) user/cli.h user/policy.h user/hook.h include/pinbounce.h \
+	$(BUILD)/bpf/policy.skel.h
+
+$(BUILD)/pinbounce: $(PINBOUNCE_DEPS)
 	$(msg) CC $@
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Iuser $(PINBOUNCE_SRCS) -o $@ \
+		$(LDLIBS) -ljansson
+
+# The tests drive this build of the CLI: any leak or undefined behaviour in
+# a command fails the test that ran it.
+$(BUILD)/san/pinbounce: $(PINBOUNCE_DEPS) | $(BUILD)/san
+	$(msg) CC $@
+	$(Q)$(CC) -O1 -g $(SANITIZE) $(WARNINGS) $(INCLUDES) -Iuser $(PINBOUNCE_SRCS) -o $@ \
 		$(LDLIBS) -ljansson
 
 $(BUILD)/pinforce: user/pinforce.c user/hook.c user/hook.h $(BUILD)/bpf/force.skel.h \
@@ -121,11 +132,11 @@ $(BUILD)/tests/fuzz_policy: tests/fuzz/fuzz_policy.c $(POLICY_SRCS) | $(BUILD)/t
 	$(Q)$(CLANG) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		$(WARNINGS) -Iinclude -Iuser $< user/policy.c -o $@
 
-$(BUILD)/bpf $(BUILD)/tests:
+$(BUILD)/bpf $(BUILD)/tests $(BUILD)/san:
 	$(Q)mkdir -p $@
 
 VM_TESTS := fixture default-stable default-nonstable force paths integrity policy \
-	policy-match
+	policy-match policy-swap
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory kernel
@@ -136,6 +147,12 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory kernel
 	$(Q)$(MAKE) --no-print-directory all fixture
 	$(Q)tests/vm/run.sh $(KDIR) integrity
+
+# Benchmarks: figures, not pass/fail.
+bench: deps
+	$(Q)$(MAKE) --no-print-directory kernel
+	$(Q)$(MAKE) --no-print-directory all fixture
+	$(Q)tests/vm/run.sh $(KDIR) bench-policy
 
 clean:
 	rm -rf $(BUILD)

@@ -85,7 +85,7 @@ stable_writes() {
 # Record the pinned-bounce decisions and the bounces of the block layer.
 trace_start() {
 	echo 0 > $TR/tracing_on
-	echo 8192 > $TR/buffer_size_kb
+	echo "${PB_TRACE_KB:-8192}" > $TR/buffer_size_kb
 	echo > $TR/trace
 	echo 1 > $TR/events/block/block_bio_pin_bounce/enable
 	echo 1 > $TR/events/block/block_bio_bounce/enable
@@ -167,7 +167,8 @@ mount_ext4() {
 	make_file /run/mnt/file 16
 }
 
-PB=$REPO/build/pinbounce
+# The CLI built with ASan and UBSan (see the Makefile).
+PB=$REPO/build/san/pinbounce
 
 # json EXPR: evaluate the Python expression EXPR on the JSON document on
 # stdin, bound to j.

@@ -13,6 +13,7 @@
  * through the fixture before the rounds, keeping the fixture open.
  *
  * Prints one line: rounds=R fsync_failures=F pinned=P verify=ok|bad|skipped
+ * seconds=S, S the time the rounds took
  * and exits 0 unless setting up fails or -V finds bad data.
  */
 #define _GNU_SOURCE
@@ -89,7 +90,7 @@ int main(int argc, char **argv)
 	unsigned long pages = 16, rounds = 1, failures = 0, done = 0;
 	int pin = 1, unpin = 0, check = 0, opt, fd, pfd = -1;
 	struct pinfix_writer w = { .bytes = 0, .cpu = -1 };
-	double seconds = 0, end;
+	double seconds = 0, start, end, elapsed;
 	unsigned int hold = 0;
 	unsigned char *map;
 	struct stat st;
@@ -176,7 +177,8 @@ int main(int argc, char **argv)
 		pinned = ps.nr_pinned;
 	}
 
-	end = now() + seconds;
+	start = now();
+	end = start + seconds;
 	for (;;) {
 		if (seconds ? now() >= end : done >= rounds)
 			break;
@@ -187,12 +189,13 @@ int main(int argc, char **argv)
 			failures++;
 	}
 
+	elapsed = now() - start;
 	if (pfd >= 0 && ioctl(pfd, PINFIX_IOC_WRITER_STOP))
 		die("PINFIX_IOC_WRITER_STOP");
 	int bad = check ? verify(argv[optind], pages, done) : 0;
 
-	printf("pinwrite: rounds=%lu fsync_failures=%lu pinned=%ld verify=%s\n",
-	       done, failures, pinned, check ? (bad ? "bad" : "ok") : "skipped");
+	printf("pinwrite: rounds=%lu fsync_failures=%lu pinned=%ld verify=%s seconds=%.3f\n",
+	       done, failures, pinned, check ? (bad ? "bad" : "ok") : "skipped", elapsed);
 	if (pfd >= 0)
 		close(pfd);
 	munmap(map, pages * PAGE);

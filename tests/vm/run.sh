@@ -7,7 +7,8 @@
 #
 # Prints "ok NAME" or "FAIL NAME" per test, then "vm: N passed, N failed".
 # Fails when a test fails, when the guest does not finish in time
-# (PB_VM_TIMEOUT seconds, default 180 per test), or when the kernel log shows
+# (PB_VM_TIMEOUT seconds, default 180 per test and at least one test's
+# PB_TEST_TIMEOUT, 600), or when the kernel log shows
 # a WARNING, BUG, Oops or lockdep report.
 set -u
 
@@ -32,10 +33,16 @@ done
 out=${out:-$repo/build/vm/$(date +%Y%m%d-%H%M%S)-$$}
 rm -rf "$out"
 mkdir -p "$out"
-vm_timeout=${PB_VM_TIMEOUT:-$((60 + 180 * ${#tests[@]}))}
-test_timeout=${PB_TEST_TIMEOUT:-300}
+test_timeout=${PB_TEST_TIMEOUT:-600}
+vm_timeout=$((60 + 180 * ${#tests[@]}))
+[ "$vm_timeout" -gt $((60 + test_timeout)) ] || vm_timeout=$((60 + test_timeout))
+vm_timeout=${PB_VM_TIMEOUT:-$vm_timeout}
 
-cat > "$out/job.env" <<ENV
+# The caller's PB_* settings reach the tests (PB_SWAPS=10 for a quick run).
+for v in $(compgen -e | grep '^PB_'); do
+	printf "%s=%q\n" "$v" "${!v}"
+done > "$out/job.env"
+cat >> "$out/job.env" <<ENV
 PB_REPO='$repo'
 PB_KDIR='$kdir'
 PB_TESTS='${tests[*]}'
@@ -55,7 +62,7 @@ timeout -k 10 "$vm_timeout" qemu-system-x86_64 "${accel[@]}" -m 2G -smp 2 \
 	-nodefaults -display none -no-reboot \
 	-serial "file:$out/console.log" \
 	-kernel "$kdir/arch/x86/boot/bzImage" \
-	-append "console=ttyS0 root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000 ro init=$repo/tests/vm/guest-init.sh panic=-1 oops=panic" \
+	-append "console=ttyS0 root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro init=$repo/tests/vm/guest-init.sh panic=-1 oops=panic" \
 	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
 	-device virtio-9p-pci,fsdev=root,mount_tag=root \
 	-fsdev "local,id=out,path=$out,security_model=none" \
