@@ -47,6 +47,9 @@ struct {
 	__type(value, struct pb_rate_state);
 } rate_state SEC(".maps");
 
+/* Ancestor ids of the bio's cgroup remembered per decision, by level. */
+#define CG_CACHED	16
+
 /* What one decision looks at, gathered once per bio. */
 struct eval {
 	struct pb_bpf_policy *pol;
@@ -58,11 +61,13 @@ struct eval {
 	__u32 cgroup_level;
 	__u32 action;
 	bool matched;
+	__u32 cg_known;			/* bit L: cg_id[L] is read */
+	__u64 cg_id[CG_CACHED];
 };
 
 static __u32 bio_flags(struct bio *bio)
 {
-	__u32 opf = BPF_CORE_READ(bio, bi_opf), flags = 0;
+	__u32 opf = bio->bi_opf, flags = 0;
 
 	if (opf & (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_SYNC)))
 		flags |= PB_FLAG_SYNC;
@@ -86,22 +91,37 @@ static bool match_dev(const struct pb_bpf_rule *r, const struct eval *e)
 	return false;
 }
 
-/* Is the bio's cgroup the rule's cgroup or one below it? */
-static bool match_cgroup(const struct pb_bpf_rule *r, const struct eval *e)
+/* The id of the bio's cgroup's ancestor at @level, 0 if unknown. */
+static __u64 ancestor_id(struct eval *e, __u32 level)
 {
 	struct cgroup *cgrp = e->cgrp, *anc = NULL;
-	__u32 level = r->cgroup_level;
+	__u64 id;
 
-	if (!cgrp || level > e->cgroup_level)
-		return false;
-	if (!bpf_core_field_exists(cgrp->ancestors))
-		return false;
-	if (bpf_core_read(&anc, sizeof(anc), &cgrp->ancestors[level & 0xff]))
-		return false;
-	return anc && BPF_CORE_READ(anc, kn, id) == r->cgroup_id;
+	if (level < CG_CACHED && (e->cg_known & (1U << level)))
+		return e->cg_id[level];
+	/* cgrp in a variable of its own: no CO-RE relocation on struct eval */
+	if (!bpf_core_field_exists(cgrp->ancestors) ||
+	    bpf_core_read(&anc, sizeof(anc), &cgrp->ancestors[level & 0xff]) || !anc)
+		return 0;
+	id = BPF_CORE_READ(anc, kn, id);
+	if (level < CG_CACHED) {
+		e->cg_id[level] = id;
+		e->cg_known |= 1U << level;
+	}
+	return id;
 }
 
-static bool match(const struct pb_bpf_rule *r, const struct eval *e)
+/* Is the bio's cgroup the rule's cgroup or one below it? */
+static bool match_cgroup(const struct pb_bpf_rule *r, struct eval *e)
+{
+	__u32 level = r->cgroup_level;
+
+	if (!e->cgrp || level > e->cgroup_level)
+		return false;
+	return ancestor_id(e, level) == r->cgroup_id;
+}
+
+static bool match(const struct pb_bpf_rule *r, struct eval *e)
 {
 	if ((r->match & PB_MATCH_DEV) && !match_dev(r, e))
 		return false;
@@ -217,17 +237,16 @@ int BPF_PROG(pb_policy, struct bio *bio, unsigned int nr_pinned, int ret)
 	if (!e.pol)
 		return 0;
 
-	e.dev = BPF_CORE_READ(bio, bi_bdev, bd_dev);
-	e.disk = BPF_CORE_READ(bio, bi_bdev, bd_disk, part0, bd_dev);
-	e.size = BPF_CORE_READ(bio, bi_iter.bi_size);
+	/* The hook's arguments are typed: direct loads, no probe reads. */
+	e.dev = bio->bi_bdev->bd_dev;
+	e.disk = bio->bi_bdev->bd_disk->part0->bd_dev;
+	e.size = bio->bi_iter.bi_size;
 	e.flags = bio_flags(bio);
 	e.pinned = nr_pinned;
-	if (bpf_core_field_exists(bio->bi_blkg)) {
-		struct cgroup *cgrp = BPF_CORE_READ(bio, bi_blkg, blkcg, css.cgroup);
-
-		e.cgrp = cgrp;
-		if (cgrp)
-			e.cgroup_level = BPF_CORE_READ(cgrp, level);
+	if (bpf_core_field_exists(bio->bi_blkg) && bio->bi_blkg) {
+		e.cgrp = bio->bi_blkg->blkcg->css.cgroup;
+		if (e.cgrp)
+			e.cgroup_level = e.cgrp->level;
 	}
 
 	bpf_loop(e.pol->nrules, eval_rule, &e, 0);
