@@ -10,6 +10,7 @@ mount -t tmpfs -o mode=0755 tmpfs /run
 mkdir -p /run/out /run/tmp /run/mnt /dev/shm /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t devpts devpts /dev/pts
+ln -s /proc/self/fd /dev/fd
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 out /run/out
 mount -t tracefs tracefs /sys/kernel/tracing
 mount -t debugfs debugfs /sys/kernel/debug

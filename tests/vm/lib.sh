@@ -168,7 +168,7 @@ mount_ext4() {
 }
 
 # The CLI built with ASan and UBSan (see the Makefile).
-PB=$REPO/build/san/pinbounce
+PB=${PB_CLI:-$REPO/build/san/pinbounce}
 
 # json EXPR: evaluate the Python expression EXPR on the JSON document on
 # stdin, bound to j.
