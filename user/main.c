@@ -104,7 +104,8 @@ static int run_batch(FILE *f, const char *name)
 
 		lineno++;
 		line[strcspn(line, "#\n")] = '\0';
-		for (char *w = strtok_r(line, BLANKS, &save); w; w = strtok_r(NULL, BLANKS, &save)) {
+		for (char *w = strtok_r(line, BLANKS, &save); w;
+		     w = strtok_r(NULL, BLANKS, &save)) {
 			if (n == BATCH_MAX_ARGS) {
 				p_err("%s:%u: more than %d words", name, lineno, BATCH_MAX_ARGS);
 				ret = PB_EXIT_USAGE;
