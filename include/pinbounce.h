@@ -96,4 +96,53 @@ struct pb_rate_state {
 	__u64 last_ns;
 };
 
+/*
+ * The observers (bpf/observe.bpf.c).  Counters are kept per CPU for each
+ * device and cgroup; readers add the CPUs up and diff snapshots, nothing
+ * is ever cleared.
+ */
+enum pb_decider {
+	PB_BY_KERNEL = 0,		/* the kernel's default */
+	PB_BY_POLICY = 1,		/* a BPF program (a policy rule) */
+	PB_NR_DECIDERS,
+};
+
+struct pb_obs_key {
+	__u32 dev;			/* kernel dev_t of the bio's device */
+	__u32 pad;
+	__u64 cgroup_id;		/* the bio's blkcg, 0 for none */
+};
+
+struct pb_obs_counters {
+	__u64 candidate_bios;		/* writeback bios at the bounce code */
+	__u64 pinned_bios;		/* ... with pinned pages: decided on */
+	__u64 pinned_pages;
+	__u64 bounced_bios[PB_NR_DECIDERS];
+	__u64 bounced_pages[PB_NR_DECIDERS];
+	__u64 bounced_bytes[PB_NR_DECIDERS];
+	__u64 passthrough_bios[PB_NR_DECIDERS];
+	__u64 passthrough_pages[PB_NR_DECIDERS];
+};
+
+/* Latency histograms: log2 buckets of nanoseconds, slot i holds [2^i, 2^(i+1)). */
+#define PB_HIST_SLOTS	64
+
+enum pb_hist_kind {
+	PB_HIST_BOUNCE = 0,		/* the bounce itself: allocation and copy */
+	PB_HIST_WRITE = 1,		/* write bio, submission to completion */
+	PB_HIST_WRITE_BOUNCED = 2,	/* ... of bios whose pinned pages bounced */
+	PB_NR_HISTS,
+};
+
+struct pb_hist_key {
+	__u32 dev;
+	__u32 kind;			/* enum pb_hist_kind */
+};
+
+struct pb_hist {
+	__u64 slots[PB_HIST_SLOTS];
+	__u64 sum_ns;
+	__u64 count;
+};
+
 #endif

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The observers: per-device and per-cgroup counters of what the pinned-page
+ * bounce decides, and log2 histograms of the bounce's own cost and of write
+ * latency from queueing to the completion of its request, bounced or not.
+ * Everything on the hot path is per CPU but the table of writes in flight,
+ * a hash keyed by bio (its buckets lock apart).
+ *
+ * On a kernel without the bounce series only the write latency programs
+ * load; user space turns the others off and says so.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "pinbounce.h"
+
+#define MAX_KEYS	4096
+#define MAX_INFLIGHT	65536
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MAX_KEYS);
+	__type(key, struct pb_obs_key);
+	__type(value, struct pb_obs_counters);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MAX_KEYS);
+	__type(key, struct pb_hist_key);
+	__type(value, struct pb_hist);
+} hists SEC(".maps");
+
+/* Updates lost to a full table: 0 counters, 1 histograms, 2 in flight. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 3);
+	__type(key, __u32);
+	__type(value, __u64);
+} dropped SEC(".maps");
+
+struct inflight {
+	__u64 start_ns;
+	__u32 dev;
+	__u32 bounced;
+};
+
+/*
+ * Writes queued and not yet completed.  LRU: the bios of devices without
+ * requests (device mapper's own, say) never complete here and age out.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_INFLIGHT);
+	__type(key, __u64);
+	__type(value, struct inflight);
+} writes SEC(".maps");
+
+/* Set by user space: the kernel has the bounce series (and BIO_BOUNCED). */
+const volatile bool bounce_kernel;
+
+/* The bounce in progress on a task: __blk_queue_bounce() may sleep. */
+struct bouncing {
+	__u64 start_ns;
+	__u32 dev;
+	__u32 bounced;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct bouncing);
+} bouncing SEC(".maps");
+
+static void drop(__u32 what)
+{
+	__u64 *n = bpf_map_lookup_elem(&dropped, &what);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+static struct pb_obs_counters *counters_of(struct bio *bio)
+{
+	struct pb_obs_key key = { .dev = bio->bi_bdev->bd_dev };
+	static const struct pb_obs_counters zero;
+	struct pb_obs_counters *c;
+
+	if (bpf_core_field_exists(bio->bi_blkg) && bio->bi_blkg) {
+		struct cgroup *cgrp = bio->bi_blkg->blkcg->css.cgroup;
+
+		if (cgrp)
+			key.cgroup_id = BPF_CORE_READ(cgrp, kn, id);
+	}
+	c = bpf_map_lookup_elem(&counters, &key);
+	if (c)
+		return c;
+	bpf_map_update_elem(&counters, &key, &zero, BPF_NOEXIST);
+	c = bpf_map_lookup_elem(&counters, &key);
+	if (!c)
+		drop(0);
+	return c;
+}
+
+/* floor(log2(v)), 0 for 0: the BPF target has no count-leading-zeros. */
+static __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xffffffffULL) << 5;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xffff) << 4;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xff) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xf) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	return r | (__u32)(v >> 1);
+}
+
+static void hist_add(__u32 dev, __u32 kind, __u64 ns)
+{
+	struct pb_hist_key key = { .dev = dev, .kind = kind };
+	static const struct pb_hist zero;
+	struct pb_hist *h;
+	__u32 slot;
+
+	h = bpf_map_lookup_elem(&hists, &key);
+	if (!h) {
+		bpf_map_update_elem(&hists, &key, &zero, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &key);
+		if (!h) {
+			drop(1);
+			return;
+		}
+	}
+	slot = log2_u64(ns);
+	/* keep the bound where the verifier sees it */
+	asm volatile("%[s] &= 63" : [s] "+r"(slot));
+	__sync_fetch_and_add(&h->slots[slot], 1);
+	__sync_fetch_and_add(&h->sum_ns, ns);
+	__sync_fetch_and_add(&h->count, 1);
+}
+
+/* REQ_OP_MASK: the low REQ_OP_BITS (8) bits of bi_opf are the operation. */
+static bool is_write(struct bio *bio)
+{
+	return (bio->bi_opf & 0xff) == bpf_core_enum_value(enum req_op, REQ_OP_WRITE);
+}
+
+SEC("fentry/__blk_queue_bounce")
+int BPF_PROG(pb_bounce_enter, struct bio *bio, struct request_queue *q)
+{
+	struct pb_obs_counters *c;
+	struct bouncing *b;
+
+	if (!is_write(bio) || !(bio->bi_flags & (1U << BIO_NEED_PIN_BOUNCE)))
+		return 0;
+	c = counters_of(bio);
+	if (c)
+		__sync_fetch_and_add(&c->candidate_bios, 1);
+	b = bpf_task_storage_get(&bouncing, bpf_get_current_task_btf(), NULL,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (b) {
+		b->start_ns = bpf_ktime_get_ns();
+		b->dev = bio->bi_bdev->bd_dev;
+		b->bounced = 0;
+	}
+	return 0;
+}
+
+SEC("fexit/__blk_queue_bounce")
+int BPF_PROG(pb_bounce_exit, struct bio *bio, struct request_queue *q, struct bio *ret)
+{
+	struct bouncing *b = bpf_task_storage_get(&bouncing, bpf_get_current_task_btf(),
+						  NULL, 0);
+
+	if (!b || !b->start_ns)
+		return 0;
+	if (b->bounced)
+		hist_add(b->dev, PB_HIST_BOUNCE, bpf_ktime_get_ns() - b->start_ns);
+	b->start_ns = 0;
+	return 0;
+}
+
+SEC("tp_btf/block_bio_pin_bounce")
+int BPF_PROG(pb_decided, struct bio *bio, unsigned int nr_pinned, unsigned int nr_bounced,
+	     enum blk_pin_bounce_action action, bool by_prog)
+{
+	__u32 by = by_prog ? PB_BY_POLICY : PB_BY_KERNEL;
+	struct pb_obs_counters *c = counters_of(bio);
+	__u64 key = (__u64)bio;
+	struct inflight *w;
+	struct bouncing *b;
+
+	if (!c)
+		return 0;
+	__sync_fetch_and_add(&c->pinned_bios, 1);
+	__sync_fetch_and_add(&c->pinned_pages, nr_pinned);
+	if (action != bpf_core_enum_value(enum blk_pin_bounce_action, BLK_PIN_BOUNCE)) {
+		__sync_fetch_and_add(&c->passthrough_bios[by], 1);
+		__sync_fetch_and_add(&c->passthrough_pages[by], nr_pinned);
+		return 0;
+	}
+	__sync_fetch_and_add(&c->bounced_bios[by], 1);
+	__sync_fetch_and_add(&c->bounced_pages[by], nr_bounced);
+	__sync_fetch_and_add(&c->bounced_bytes[by], bio->bi_iter.bi_size);
+	b = bpf_task_storage_get(&bouncing, bpf_get_current_task_btf(), NULL, 0);
+	if (b)
+		b->bounced = 1;
+	w = bpf_map_lookup_elem(&writes, &key);
+	if (w)
+		w->bounced = 1;
+	return 0;
+}
+
+SEC("tp_btf/block_bio_queue")
+int BPF_PROG(pb_write_queued, struct bio *bio)
+{
+	struct inflight w = { .start_ns = bpf_ktime_get_ns() };
+	__u64 key = (__u64)bio;
+
+	if (!is_write(bio))
+		return 0;
+	w.dev = bio->bi_bdev->bd_dev;
+	if (bpf_map_update_elem(&writes, &key, &w, BPF_ANY))
+		drop(2);
+	return 0;
+}
+
+/* How many bios of a merged request are timed. */
+#define MAX_RQ_BIOS	32
+
+/*
+ * A request completes: time each of its bios.  A bounced bio travels as
+ * its bounce clone, which points back at the bio that was queued.
+ */
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(pb_write_done, struct request *rq, blk_status_t error, unsigned int nr_bytes)
+{
+	__u32 bounced_bit = 1U << BIO_BOUNCED;
+	__u64 now = bpf_ktime_get_ns();
+	struct bio *bio = rq->bio;
+
+	for (int i = 0; i < MAX_RQ_BIOS && bio; i++) {
+		__u64 key = (__u64)bio;
+		struct inflight *w;
+
+		if (bounce_kernel && (bio->bi_flags & bounced_bit))
+			key = (__u64)bio->bi_private;
+		w = bpf_map_lookup_elem(&writes, &key);
+		if (w) {
+			hist_add(w->dev, w->bounced ? PB_HIST_WRITE_BOUNCED : PB_HIST_WRITE,
+				 now - w->start_ns);
+			bpf_map_delete_elem(&writes, &key);
+		}
+		bio = bio->bi_next;
+	}
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
