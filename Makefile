@@ -85,10 +85,10 @@ tests: $(TEST_BINS)
 user: $(BUILD)/pinforce $(BUILD)/pinbounce
 
 PINBOUNCE_SRCS := user/main.c user/policy_cmd.c user/state.c user/resolve.c user/policy.c \
-	user/hook.c
+	user/hook.c user/observe.c user/stats_cmd.c
 
-PINBOUNCE_DEPS := $(PINBOUNCE_SRCS) user/cli.h user/policy.h user/hook.h include/pinbounce.h \
-	$(BUILD)/bpf/policy.skel.h
+PINBOUNCE_DEPS := $(PINBOUNCE_SRCS) user/cli.h user/policy.h user/hook.h user/observe.h \
+	include/pinbounce.h $(BUILD)/bpf/policy.skel.h $(BUILD)/bpf/observe.skel.h
 
 $(BUILD)/pinbounce: $(PINBOUNCE_DEPS)
 	$(msg) CC $@
@@ -136,7 +136,7 @@ $(BUILD)/bpf $(BUILD)/tests $(BUILD)/san:
 	$(Q)mkdir -p $@
 
 VM_TESTS := fixture default-stable default-nonstable force paths integrity policy \
-	policy-match policy-swap
+	policy-match policy-swap observe
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory kernel

@@ -71,6 +71,9 @@ rm -f "$batch"
 if ! grep -qw blk_pin_bounce_decide /proc/kallsyms; then
 	expect_cli 1 "needs the series in kernel-patch/" policy load tests/fuzz/corpus/policy/pi-disks
 	expect_cli 0 '"kernel_hook":false' -j status
+	# The write-latency observers load here; the pinned-page ones cannot.
+	expect_cli 0 '"bounce_observed":false' -j stats 0.5 1
+	expect_cli 0 'unavailable: pinned-page counters' stats 0.5 1
 	if [ -e /sys/fs/bpf/pinbounce ]; then
 		echo "FAIL: a refused load left /sys/fs/bpf/pinbounce behind"
 		rc=1

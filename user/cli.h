@@ -42,6 +42,7 @@ void json_print(json_t *doc);
 int do_policy(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_detach(int argc, char **argv);
+int do_stats(int argc, char **argv);
 
 /* Resolve devices and cgroups: the policy as the BPF program wants it. */
 int pb_policy_resolve(const struct pb_policy *p, struct pb_bpf_policy *out);

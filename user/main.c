@@ -78,6 +78,7 @@ static const struct cmd main_cmds[] = {
 	{ "policy", do_policy },
 	{ "status", do_status },
 	{ "detach", do_detach },
+	{ "stats", do_stats },
 	{ "batch", do_batch },
 	{ "help", do_help },
 	{ NULL, NULL },

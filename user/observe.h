@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The observers, as the commands that read them see them. */
+#ifndef PB_OBSERVE_H
+#define PB_OBSERVE_H
+
+#include <stdbool.h>
+#include "pinbounce.h"
+
+struct observe_bpf;
+
+struct pb_obs {
+	struct observe_bpf *skel;
+	bool bounce;		/* the kernel has the bounce series */
+	int ncpus;
+};
+
+/* Counters of one device and cgroup, all CPUs added up. */
+struct pb_obs_row {
+	struct pb_obs_key key;
+	struct pb_obs_counters c;
+};
+
+struct pb_obs_snap {
+	struct pb_obs_row *rows;
+	unsigned int nrows;
+	__u64 dropped[3];
+	double time;		/* CLOCK_MONOTONIC seconds */
+};
+
+/* Load and attach what this kernel supports; root only. */
+int pb_obs_open(struct pb_obs *o);
+void pb_obs_close(struct pb_obs *o);
+int pb_obs_snapshot(const struct pb_obs *o, struct pb_obs_snap *s);
+void pb_obs_snap_free(struct pb_obs_snap *s);
+
+/* "sdb" or "8:16" for a kernel dev_t; @buf holds at least 32 bytes. */
+const char *pb_dev_name(__u32 dev, char *buf, size_t size);
+
+#endif
