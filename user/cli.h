@@ -46,6 +46,8 @@ int do_stats(int argc, char **argv);
 
 /* Resolve devices and cgroups: the policy as the BPF program wants it. */
 int pb_policy_resolve(const struct pb_policy *p, struct pb_bpf_policy *out);
+/* A block device by name ("sdb") or "MAJ:MIN", as the kernel's dev_t. */
+int pb_dev_lookup(const char *spec, __u32 *dev);
 
 /* Pinned state under PB_PIN_DIR. */
 struct pb_state {

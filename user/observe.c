@@ -43,8 +43,6 @@ static bool kernel_has_bounce(void)
 
 int pb_obs_open(struct pb_obs *o)
 {
-	struct bpf_program *prog;
-
 	memset(o, 0, sizeof(*o));
 	o->ncpus = libbpf_num_possible_cpus();
 	if (o->ncpus <= 0) {
@@ -67,27 +65,10 @@ int pb_obs_open(struct pb_obs *o)
 		p_err("cannot load the observers: %s", strerror(errno));
 		goto fail;
 	}
-	bpf_object__for_each_program(prog, o->skel->obj) {
-		struct bpf_link *link;
-
-		if (!bpf_program__autoload(prog))
-			continue;
-		link = bpf_program__attach(prog);
-		if (!link) {
-			p_err("cannot attach %s: %s", bpf_program__name(prog), strerror(errno));
-			goto fail;
-		}
-		/* Held by the object: destroyed with it. */
-		if (!strcmp(bpf_program__name(prog), "pb_bounce_enter"))
-			o->skel->links.pb_bounce_enter = link;
-		else if (!strcmp(bpf_program__name(prog), "pb_bounce_exit"))
-			o->skel->links.pb_bounce_exit = link;
-		else if (!strcmp(bpf_program__name(prog), "pb_decided"))
-			o->skel->links.pb_decided = link;
-		else if (!strcmp(bpf_program__name(prog), "pb_write_queued"))
-			o->skel->links.pb_write_queued = link;
-		else
-			o->skel->links.pb_write_done = link;
+	/* Programs left unloaded above are skipped. */
+	if (observe_bpf__attach(o->skel)) {
+		p_err("cannot attach the observers: %s", strerror(errno));
+		goto fail;
 	}
 	return 0;
 fail:

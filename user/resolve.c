@@ -21,21 +21,48 @@ static __u32 kdev(unsigned int major, unsigned int minor)
 	return major << 20 | minor;
 }
 
+/* Read a sysfs "dev" file: "MAJ:MIN". */
+static int read_devno(const char *path, unsigned int *major, unsigned int *minor)
+{
+	char buf[32];
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fgets(buf, sizeof(buf), f) && sscanf(buf, "%u:%u", major, minor) == 2;
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+int pb_dev_lookup(const char *spec, __u32 *dev)
+{
+	unsigned int major, minor;
+	char path[128];
+
+	if (strchr(spec, ':') && sscanf(spec, "%u:%u", &major, &minor) == 2)
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/dev", major, minor);
+	else
+		snprintf(path, sizeof(path), "/sys/class/block/%s/dev", spec);
+	if (strchr(spec, '/') || read_devno(path, &major, &minor)) {
+		p_err("no block device '%s' (%s)", spec, path);
+		return -1;
+	}
+	*dev = kdev(major, minor);
+	return 0;
+}
+
 static int resolve_dev(const struct pb_rule *r, const struct pb_dev_spec *d,
 		       __u32 *dev, __u8 *whole)
 {
-	char path[128], buf[32];
+	char path[128];
 	unsigned int major, minor;
-	FILE *f;
 
 	if (d->name[0])
 		snprintf(path, sizeof(path), "/sys/class/block/%s/dev", d->name);
 	else
 		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/dev", d->major, d->minor);
-	f = fopen(path, "r");
-	if (!f || !fgets(buf, sizeof(buf), f) || sscanf(buf, "%u:%u", &major, &minor) != 2) {
-		if (f)
-			fclose(f);
+	if (read_devno(path, &major, &minor)) {
 		if (d->name[0])
 			p_err("rule '%s': no block device '%s' (%s)", r->name, d->name, path);
 		else
@@ -43,7 +70,6 @@ static int resolve_dev(const struct pb_rule *r, const struct pb_dev_spec *d,
 			      d->major, d->minor, path);
 		return -1;
 	}
-	fclose(f);
 	*dev = kdev(major, minor);
 	/* A partition has a "partition" attribute; a whole disk does not. */
 	if (d->name[0])

@@ -186,23 +186,8 @@ int do_stats(int argc, char **argv)
 	int err = 0;
 
 	if (argc >= 2 && !strcmp(argv[0], "-d")) {
-		unsigned int maj, min;
-		char path[256], dev[32];
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/sys/class/block/%s/dev", argv[1]);
-		f = fopen(path, "r");
-		if (!f || !fgets(dev, sizeof(dev), f) || sscanf(dev, "%u:%u", &maj, &min) != 2) {
-			if (sscanf(argv[1], "%u:%u", &maj, &min) != 2) {
-				if (f)
-					fclose(f);
-				p_err("no block device '%s'", argv[1]);
-				return PB_EXIT_ERROR;
-			}
-		}
-		if (f)
-			fclose(f);
-		only = maj << 20 | min;
+		if (pb_dev_lookup(argv[1], &only))
+			return PB_EXIT_ERROR;
 		argc -= 2;
 		argv += 2;
 	}
