@@ -23,7 +23,8 @@ KDIR        = $(shell cat $(KDIR_FILE) 2>/dev/null)
 DEBS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev dwarves \
 	linux-source-6.1 qemu-system-x86 gcc make patch flex bison bc \
 	libssl-dev kmod cpio xz-utils perl python3 util-linux e2fsprogs \
-	xfsprogs btrfs-progs f2fs-tools dmsetup libcmocka-dev libclang-rt-14-dev libjansson-dev fdisk fio
+	xfsprogs btrfs-progs f2fs-tools dmsetup libcmocka-dev libclang-rt-14-dev libjansson-dev fdisk fio \
+	libmicrohttpd-dev libncurses-dev tmux prometheus libbpf-tools python3-jsonschema
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -85,22 +86,25 @@ tests: $(TEST_BINS)
 user: $(BUILD)/pinforce $(BUILD)/pinbounce
 
 PINBOUNCE_SRCS := user/main.c user/policy_cmd.c user/state.c user/resolve.c user/policy.c \
-	user/hook.c user/observe.c user/stats_cmd.c
+	user/hook.c user/observe.c user/report.c user/watch_cmd.c user/top_cmd.c \
+	user/export_cmd.c user/trace_cmd.c
+PINBOUNCE_LIBS := $(LDLIBS) -ljansson -lmicrohttpd -lncursesw -lm
 
 PINBOUNCE_DEPS := $(PINBOUNCE_SRCS) user/cli.h user/policy.h user/hook.h user/observe.h \
+	user/report.h \
 	include/pinbounce.h $(BUILD)/bpf/policy.skel.h $(BUILD)/bpf/observe.skel.h
 
 $(BUILD)/pinbounce: $(PINBOUNCE_DEPS)
 	$(msg) CC $@
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Iuser $(PINBOUNCE_SRCS) -o $@ \
-		$(LDLIBS) -ljansson
+		$(PINBOUNCE_LIBS)
 
 # The tests drive this build of the CLI: any leak or undefined behaviour in
 # a command fails the test that ran it.
 $(BUILD)/san/pinbounce: $(PINBOUNCE_DEPS) | $(BUILD)/san
 	$(msg) CC $@
 	$(Q)$(CC) -O1 -g $(SANITIZE) $(WARNINGS) $(INCLUDES) -Iuser $(PINBOUNCE_SRCS) -o $@ \
-		$(LDLIBS) -ljansson
+		$(PINBOUNCE_LIBS)
 
 $(BUILD)/pinforce: user/pinforce.c user/hook.c user/hook.h $(BUILD)/bpf/force.skel.h \
 		include/pinbounce.h
@@ -136,7 +140,7 @@ $(BUILD)/bpf $(BUILD)/tests $(BUILD)/san:
 	$(Q)mkdir -p $@
 
 VM_TESTS := fixture default-stable default-nonstable force paths integrity policy \
-	policy-match policy-swap observe
+	policy-match policy-swap observe top export trace
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory kernel

@@ -11,6 +11,10 @@
 
 #define PB_PIN_DIR	"/sys/fs/bpf/pinbounce"
 
+#ifndef PB_VERSION
+#define PB_VERSION	"0.1"
+#endif
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
 
@@ -43,6 +47,28 @@ int do_policy(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_detach(int argc, char **argv);
 int do_stats(int argc, char **argv);
+int do_hist(int argc, char **argv);
+int do_top(int argc, char **argv);
+int do_export(int argc, char **argv);
+int do_trace(int argc, char **argv);
+
+/* The policy in force and its rules' hits, for the live views. */
+struct pb_rule_view {
+	char name[PB_NAME_MAX];
+	bool audit;
+	struct pb_rule_stats s;		/* this generation's, all CPUs */
+};
+
+struct pb_policy_view {
+	bool attached;
+	__u64 generation;
+	unsigned int nrules;
+	struct pb_rule_view rules[PB_MAX_RULES];
+	struct pb_rule_stats unmatched;	/* decided by the default */
+};
+
+/* Nothing attached is not an error: @v->attached is false. */
+int pb_policy_view_read(struct pb_policy_view *v);
 
 /* Resolve devices and cgroups: the policy as the BPF program wants it. */
 int pb_policy_resolve(const struct pb_policy *p, struct pb_bpf_policy *out);

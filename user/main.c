@@ -12,10 +12,6 @@
 #include <bpf/libbpf.h>
 #include "cli.h"
 
-#ifndef PB_VERSION
-#define PB_VERSION "0.1"
-#endif
-
 bool json_output, pretty_output;
 /* In a JSON batch, the documents of its commands, printed as one array. */
 static json_t *json_batch;
@@ -79,6 +75,10 @@ static const struct cmd main_cmds[] = {
 	{ "status", do_status },
 	{ "detach", do_detach },
 	{ "stats", do_stats },
+	{ "hist", do_hist },
+	{ "top", do_top },
+	{ "export", do_export },
+	{ "trace", do_trace },
 	{ "batch", do_batch },
 	{ "help", do_help },
 	{ NULL, NULL },
@@ -174,19 +174,29 @@ static int do_help(int argc, char **argv)
 	(void)argv;
 	if (json_output) {
 		json_print(json_pack("{s:s}", "help",
-				     "pinbounce [-j|-p] {policy|status|detach|batch|help}"));
+				     "pinbounce [-j|-p] {policy|status|detach|stats|hist|top|export|trace|batch|help}"));
 		return PB_EXIT_OK;
 	}
 	fprintf(stderr,
 		"Usage: pinbounce [OPTIONS] OBJECT {COMMAND | help}\n"
 		"       pinbounce --version\n"
 		"\n"
-		"       OBJECT := { policy | status | detach | batch }\n"
+		"       OBJECT := { policy | status | detach | stats | hist | top | export |\n"
+		"                   trace | batch }\n"
 		"       OPTIONS := { -j|--json | -p|--pretty }\n"
 		"\n"
 		"pinbounce policy help    load, check and change the bounce policy\n"
 		"pinbounce status         kernel support, what is attached, policy generation\n"
 		"pinbounce detach         remove everything pinbounce attached\n"
+		"pinbounce stats [-d DISK] [interval [count]]\n"
+		"                         pinned, bounced and passed-through I/O per device\n"
+		"pinbounce hist [-d DISK] [-m] [interval [count]]\n"
+		"                         bounce cost and write latency histograms\n"
+		"pinbounce top [-d DISK] [interval]  the same, live, full screen\n"
+		"pinbounce export [--listen ADDR:PORT] [--textfile PATH [--interval SECS]]\n"
+		"                         serve the counters to Prometheus\n"
+		"pinbounce trace [-d DISK] [--json FILE] [--expect EXPR]... -- CMD [ARGS]\n"
+		"                         run CMD under the observers; fail on expectations\n"
 		"pinbounce batch file FILE|-  run the commands in FILE, one a line\n"
 		"\n"
 		"Exit status: 0 success, 1 error, 2 bad command line.\n");

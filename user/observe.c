@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,56 +84,80 @@ void pb_obs_close(struct pb_obs *o)
 	o->skel = NULL;
 }
 
-int pb_obs_snapshot(const struct pb_obs *o, struct pb_obs_snap *s)
+/*
+ * Read every entry of the per-CPU hash @fd, its CPUs' values of @vsize
+ * bytes (64-bit words) added up, into an array of rows of @rsize bytes: the
+ * key, then the value, at @voff.
+ */
+static int read_percpu(int fd, int ncpus, size_t ksize, size_t vsize, size_t rsize,
+		       size_t voff, void **rows, unsigned int *nrows)
 {
-	int fd = bpf_map__fd(o->skel->maps.counters);
-	struct pb_obs_counters *vals;
-	struct pb_obs_key key, next, *prev = NULL;
+	unsigned char key[16], next[16];
 	unsigned int cap = 0;
+	void *prev = NULL;
+	__u64 *vals;
 
-	memset(s, 0, sizeof(*s));
-	vals = calloc(o->ncpus, sizeof(*vals));
+	vals = calloc(ncpus, vsize);
 	if (!vals)
-		goto oom;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		struct pb_obs_row *row;
+		return -1;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		unsigned char *row;
+		__u64 *sum;
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
+		memcpy(key, next, ksize);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, vals))
 			continue;	/* gone meanwhile */
-		if (s->nrows == cap) {
-			struct pb_obs_row *more;
+		if (*nrows == cap) {
+			void *more;
 
 			cap = cap ? 2 * cap : 16;
-			more = realloc(s->rows, cap * sizeof(*more));
-			if (!more)
-				goto oom;
-			s->rows = more;
+			more = realloc(*rows, cap * rsize);
+			if (!more) {
+				free(vals);
+				return -1;
+			}
+			*rows = more;
 		}
-		row = &s->rows[s->nrows++];
-		memset(row, 0, sizeof(*row));
-		row->key = key;
-		for (int cpu = 0; cpu < o->ncpus; cpu++) {
-			__u64 *to = (__u64 *)&row->c;
-			const __u64 *from = (const __u64 *)&vals[cpu];
+		row = (unsigned char *)*rows + (size_t)(*nrows)++ * rsize;
+		memset(row, 0, rsize);
+		memcpy(row, key, ksize);
+		sum = (__u64 *)(row + voff);
+		for (int cpu = 0; cpu < ncpus; cpu++) {
+			const __u64 *from = (const __u64 *)((const char *)vals + cpu * vsize);
 
-			for (size_t i = 0; i < sizeof(row->c) / sizeof(__u64); i++)
-				to[i] += from[i];
+			for (size_t i = 0; i < vsize / sizeof(__u64); i++)
+				sum[i] += from[i];
 		}
 	}
-	for (__u32 i = 0; i < 3; i++) {
-		__u64 *per = (__u64 *)vals;	/* room for ncpus counters */
+	free(vals);
+	return 0;
+}
 
+int pb_obs_snapshot(const struct pb_obs *o, struct pb_obs_snap *s)
+{
+	__u64 *per;
+
+	memset(s, 0, sizeof(*s));
+	if (read_percpu(bpf_map__fd(o->skel->maps.counters), o->ncpus, sizeof(struct pb_obs_key),
+			sizeof(struct pb_obs_counters), sizeof(struct pb_obs_row),
+			offsetof(struct pb_obs_row, c), (void **)&s->rows, &s->nrows) ||
+	    read_percpu(bpf_map__fd(o->skel->maps.hists), o->ncpus, sizeof(struct pb_hist_key),
+			sizeof(struct pb_hist), sizeof(struct pb_obs_hist_row),
+			offsetof(struct pb_obs_hist_row, h), (void **)&s->hists, &s->nhists))
+		goto oom;
+	per = calloc(o->ncpus, sizeof(*per));
+	if (!per)
+		goto oom;
+	for (__u32 i = 0; i < 3; i++) {
 		if (!bpf_map_lookup_elem(bpf_map__fd(o->skel->maps.dropped), &i, per))
 			for (int cpu = 0; cpu < o->ncpus; cpu++)
 				s->dropped[i] += per[cpu];
 	}
-	free(vals);
+	free(per);
 	s->time = now();
 	return 0;
 oom:
-	free(vals);
 	pb_obs_snap_free(s);
 	p_err("out of memory");
 	return -1;
@@ -141,8 +166,11 @@ oom:
 void pb_obs_snap_free(struct pb_obs_snap *s)
 {
 	free(s->rows);
+	free(s->hists);
 	s->rows = NULL;
+	s->hists = NULL;
 	s->nrows = 0;
+	s->nhists = 0;
 }
 
 const char *pb_dev_name(__u32 dev, char *buf, size_t size)

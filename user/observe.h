@@ -20,9 +20,17 @@ struct pb_obs_row {
 	struct pb_obs_counters c;
 };
 
+/* A histogram of one device, all CPUs added up. */
+struct pb_obs_hist_row {
+	struct pb_hist_key key;
+	struct pb_hist h;
+};
+
 struct pb_obs_snap {
 	struct pb_obs_row *rows;
 	unsigned int nrows;
+	struct pb_obs_hist_row *hists;
+	unsigned int nhists;
 	__u64 dropped[3];
 	double time;		/* CLOCK_MONOTONIC seconds */
 };

@@ -313,12 +313,52 @@ static void print_counts(const char *label, const __u64 *c)
 	       (unsigned long long)c[PB_ACTION_DEFAULT]);
 }
 
-static int do_show(int argc, char **argv)
+/* The rules of @p and their hits in @st, as generation @b->generation counts. */
+static void view_fill(const struct pb_state *st, const struct pb_policy *p,
+		      const struct pb_bpf_policy *b, struct pb_policy_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->attached = state_attached(st);
+	v->generation = b->generation;
+	v->nrules = p->nrules;
+	for (unsigned int i = 0; i < p->nrules; i++) {
+		snprintf(v->rules[i].name, sizeof(v->rules[i].name), "%s", p->rules[i].name);
+		v->rules[i].audit = p->rules[i].audit;
+		if (v->attached)
+			read_stats(st->stats_fd, i, b->generation, &v->rules[i].s);
+	}
+	if (v->attached)
+		read_stats(st->stats_fd, PB_SLOT_DEFAULT, b->generation, &v->unmatched);
+}
+
+int pb_policy_view_read(struct pb_policy_view *v)
 {
 	struct pb_bpf_policy *b = malloc(sizeof(*b));
 	struct pb_policy *p = malloc(sizeof(*p));
-	struct pb_rule_stats *s = calloc(PB_MAX_RULES + 1, sizeof(*s));
-	const struct pb_rule_stats *u = s ? &s[PB_SLOT_DEFAULT] : NULL;
+	struct pb_state st = PB_STATE_INIT;
+	int err = -1;
+
+	memset(v, 0, sizeof(*v));
+	if (!b || !p) {
+		p_err("out of memory");
+		goto out;
+	}
+	if (!state_open(&st, false) && !current_policy(&st, p, b)) {
+		view_fill(&st, p, b, v);
+		err = 0;
+	}
+out:
+	state_close(&st);
+	free(b);
+	free(p);
+	return err;
+}
+
+static int do_show(int argc, char **argv)
+{
+	struct pb_policy_view *v = malloc(sizeof(*v));
+	struct pb_bpf_policy *b = malloc(sizeof(*b));
+	struct pb_policy *p = malloc(sizeof(*p));
 	struct pb_state st = PB_STATE_INIT;
 	int ret = PB_EXIT_ERROR;
 	char line[1024];
@@ -330,53 +370,52 @@ static int do_show(int argc, char **argv)
 		ret = PB_EXIT_USAGE;
 		goto out;
 	}
-	if (!b || !p || !s || need_root() || state_open(&st, false) ||
+	if (!b || !p || !v || need_root() || state_open(&st, false) ||
 	    current_policy(&st, p, b))
 		goto out;
-	for (__u32 i = 0; i <= PB_MAX_RULES && state_attached(&st); i++)
-		read_stats(st.stats_fd, i, b->generation, &s[i]);
-
+	view_fill(&st, p, b, v);
 	if (!json_output) {
 		printf("# generation %llu%s\ndefault %s\n\t#", (unsigned long long)b->generation,
-		       state_attached(&st) ? "" : " (nothing attached)",
+		       v->attached ? "" : " (nothing attached)",
 		       pb_action_name(p->default_action));
-		print_counts(" unmatched:", u->hits);
+		print_counts(" unmatched:", v->unmatched.hits);
 		putchar('\n');
 	}
 	rules = json_array();
 	for (unsigned int i = 0; i < p->nrules; i++) {
+		const struct pb_rule_stats *s = &v->rules[i].s;
 		const struct pb_rule *r = &p->rules[i];
 
 		pb_rule_format(r, line, sizeof(line));
 		if (json_output) {
 			json_t *o = json_pack("{s:s,s:s,s:b,s:o,s:o,s:I}",
 					      "name", r->name, "rule", line, "audit", r->audit,
-					      "hits", json_counts(s[i].hits),
-					      "audit_hits", json_counts(s[i].audit_hits),
-					      "over_budget", (json_int_t)s[i].over_budget);
+					      "hits", json_counts(s->hits),
+					      "audit_hits", json_counts(s->audit_hits),
+					      "over_budget", (json_int_t)s->over_budget);
 
 			json_array_append_new(rules, o);
 			continue;
 		}
 		printf("%s\n\t#", line);
-		print_counts(r->audit ? " would:" : "", r->audit ? s[i].audit_hits : s[i].hits);
+		print_counts(r->audit ? " would:" : "", r->audit ? s->audit_hits : s->hits);
 		if (r->rate)
-			printf(" over_budget=%llu", (unsigned long long)s[i].over_budget);
+			printf(" over_budget=%llu", (unsigned long long)s->over_budget);
 		putchar('\n');
 	}
 	if (json_output)
 		json_print(json_pack("{s:I,s:s,s:o,s:o}",
 				     "generation", (json_int_t)b->generation,
 				     "default", pb_action_name(p->default_action),
-				     "unmatched", json_counts(u->hits), "rules", rules));
+				     "unmatched", json_counts(v->unmatched.hits), "rules", rules));
 	else
 		json_decref(rules);
 	ret = PB_EXIT_OK;
 out:
 	state_close(&st);
+	free(v);
 	free(b);
 	free(p);
-	free(s);
 	return ret;
 }
 

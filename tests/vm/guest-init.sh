@@ -16,6 +16,8 @@ mount -t tracefs tracefs /sys/kernel/tracing
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t bpf bpf /sys/fs/bpf
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
+# Loopback, for the tests that serve and scrape metrics.
+ip link set lo up
 export TMPDIR=/run/tmp HOME=/run/tmp
 
 # shellcheck source=/dev/null

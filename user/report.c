@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Counters and histograms between two snapshots of the observers, and their
+ * JSON.  The BPF maps only ever grow: every figure here is a difference of
+ * two snapshots, so that any number of readers can share the observers.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "cli.h"
+#include "report.h"
+
+#define NWORDS(x)	(sizeof(x) / sizeof(__u64))
+
+const char *const pb_hist_names[PB_NR_HISTS] = {
+	[PB_HIST_BOUNCE] = "bounce",
+	[PB_HIST_WRITE] = "write",
+	[PB_HIST_WRITE_BOUNCED] = "write_bounced",
+};
+
+static void add_words(__u64 *to, const __u64 *from, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		to[i] += from[i];
+}
+
+/* Counters never go back; a row that did (a map entry evicted and reborn)
+ * counts from zero rather than wrapping around.
+ */
+static void sub_words(__u64 *to, const __u64 *minus, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		to[i] = to[i] >= minus[i] ? to[i] - minus[i] : 0;
+}
+
+void pb_counters_sub(struct pb_obs_counters *c, const struct pb_obs_counters *minus)
+{
+	sub_words((__u64 *)c, (const __u64 *)minus, NWORDS(*c));
+}
+
+void pb_hist_sub(struct pb_hist *h, const struct pb_hist *minus)
+{
+	sub_words((__u64 *)h, (const __u64 *)minus, NWORDS(*h));
+}
+
+void pb_snap_counters(const struct pb_obs_snap *s, __u32 dev, __u64 cgroup,
+		      struct pb_obs_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int r = 0; s && r < s->nrows; r++) {
+		const struct pb_obs_row *row = &s->rows[r];
+
+		if ((dev && row->key.dev != dev) ||
+		    (cgroup != PB_ALL_CGROUPS && row->key.cgroup_id != cgroup))
+			continue;
+		add_words((__u64 *)out, (const __u64 *)&row->c, NWORDS(*out));
+	}
+}
+
+void pb_snap_hist(const struct pb_obs_snap *s, __u32 dev, unsigned int kind,
+		  struct pb_hist *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int r = 0; s && r < s->nhists; r++) {
+		const struct pb_obs_hist_row *row = &s->hists[r];
+
+		if ((dev && row->key.dev != dev) || row->key.kind != kind)
+			continue;
+		add_words((__u64 *)out, (const __u64 *)&row->h, NWORDS(*out));
+	}
+}
+
+static void add_dev(__u32 d, __u32 only, __u32 *devs, unsigned int *n, unsigned int max)
+{
+	unsigned int i;
+
+	if (only && d != only)
+		return;
+	for (i = 0; i < *n && devs[i] != d; i++)
+		;
+	if (i == *n && *n < max)
+		devs[(*n)++] = d;
+}
+
+unsigned int pb_snap_devices(const struct pb_obs_snap *s, __u32 only, __u32 *devs,
+			     unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (unsigned int r = 0; r < s->nrows; r++)
+		add_dev(s->rows[r].key.dev, only, devs, &n, max);
+	for (unsigned int r = 0; r < s->nhists; r++)
+		add_dev(s->hists[r].key.dev, only, devs, &n, max);
+	return n;
+}
+
+static const struct pb_obs_snap *since(const struct pb_span *sp, bool rate_part)
+{
+	return rate_part && sp->prev ? sp->prev : sp->base;
+}
+
+void pb_span_counters(const struct pb_span *sp, __u32 dev, bool rate_part,
+		      struct pb_obs_counters *out)
+{
+	struct pb_obs_counters then;
+
+	pb_snap_counters(sp->cur, dev, PB_ALL_CGROUPS, out);
+	pb_snap_counters(since(sp, rate_part), dev, PB_ALL_CGROUPS, &then);
+	pb_counters_sub(out, &then);
+}
+
+void pb_span_hist(const struct pb_span *sp, __u32 dev, unsigned int kind, struct pb_hist *out)
+{
+	struct pb_hist then;
+
+	pb_snap_hist(sp->cur, dev, kind, out);
+	pb_snap_hist(since(sp, true), dev, kind, &then);
+	pb_hist_sub(out, &then);
+}
+
+double pb_span_secs(const struct pb_span *sp)
+{
+	return sp->cur->time - since(sp, true)->time;
+}
+
+bool pb_hist_range(const struct pb_hist *h, unsigned int *lo, unsigned int *hi)
+{
+	bool any = false;
+
+	for (unsigned int i = 0; i < PB_HIST_SLOTS; i++) {
+		if (!h->slots[i])
+			continue;
+		if (!any)
+			*lo = i;
+		*hi = i;
+		any = true;
+	}
+	return any;
+}
+
+double pb_hist_quantile(const struct pb_hist *h, double q)
+{
+	double rank, seen = 0;
+	__u64 total = 0;
+
+	for (unsigned int i = 0; i < PB_HIST_SLOTS; i++)
+		total += h->slots[i];
+	if (!total)
+		return NAN;
+	rank = q * total;
+	for (unsigned int i = 0; i < PB_HIST_SLOTS; i++) {
+		double low = pb_slot_low(i), high = i == 63 ? 0x1p64 : (double)pb_slot_low(i + 1);
+
+		if (!h->slots[i] || seen + h->slots[i] < rank) {
+			seen += h->slots[i];
+			continue;
+		}
+		return low + (high - low) * (rank - seen) / h->slots[i];
+	}
+	return NAN;	/* not reached */
+}
+
+double pb_hist_mean(const struct pb_hist *h)
+{
+	return h->count ? (double)h->sum_ns / h->count : NAN;
+}
+
+/* The cgroup2 mount, where cgroup ids are the directories' inode numbers. */
+#define CGROUP_ROOT	"/sys/fs/cgroup"
+#define CG_CACHE	64
+
+static struct {
+	__u64 id;
+	char path[256];
+} cg_cache[CG_CACHE];
+static unsigned int cg_next;
+static __u64 cg_want;
+static char cg_found[256];
+
+static int cg_visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	if (type != FTW_D || st->st_ino != cg_want)
+		return 0;
+	snprintf(cg_found, sizeof(cg_found), "%s", path + strlen(CGROUP_ROOT));
+	if (!cg_found[0])
+		strcpy(cg_found, "/");
+	return 1;
+}
+
+const char *pb_cgroup_path(__u64 id, char *buf, size_t size)
+{
+	for (unsigned int i = 0; i < CG_CACHE; i++) {
+		if (cg_cache[i].id == id && cg_cache[i].path[0]) {
+			snprintf(buf, size, "%s", cg_cache[i].path);
+			return buf;
+		}
+	}
+	cg_want = id;
+	if (id && nftw(CGROUP_ROOT, cg_visit, 16, FTW_PHYS | FTW_MOUNT) == 1) {
+		cg_cache[cg_next].id = id;
+		snprintf(cg_cache[cg_next].path, sizeof(cg_cache[0].path), "%s", cg_found);
+		cg_next = (cg_next + 1) % CG_CACHE;
+		snprintf(buf, size, "%s", cg_found);
+	} else {
+		snprintf(buf, size, "cgroup:%llu", (unsigned long long)id);
+	}
+	return buf;
+}
+
+json_t *pb_json_doc(const char *command, const struct pb_obs *o)
+{
+	json_t *doc = json_pack("{s:s,s:s,s:b}", "schema", PB_SCHEMA, "command", command,
+				"bounce_observed", o->bounce);
+	json_t *gone = json_object();
+
+	if (!o->bounce) {
+		json_object_set_new(gone, "counters", json_string(PB_NO_BOUNCE));
+		json_object_set_new(gone, "bounce", json_string(PB_NO_BOUNCE));
+		json_object_set_new(gone, "write_bounced", json_string(PB_NO_BOUNCE));
+	}
+	json_object_set_new(doc, "unavailable", gone);
+	return doc;
+}
+
+static json_t *by_decider(const __u64 v[PB_NR_DECIDERS])
+{
+	return json_pack("{s:I,s:I}", "policy", (json_int_t)v[PB_BY_POLICY],
+			 "kernel", (json_int_t)v[PB_BY_KERNEL]);
+}
+
+json_t *pb_json_counters(const struct pb_obs_counters *c)
+{
+	return json_pack("{s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o}",
+			 "candidate_bios", (json_int_t)c->candidate_bios,
+			 "pinned_bios", (json_int_t)c->pinned_bios,
+			 "pinned_pages", (json_int_t)c->pinned_pages,
+			 "bounced_bios", by_decider(c->bounced_bios),
+			 "bounced_pages", by_decider(c->bounced_pages),
+			 "bounced_bytes", by_decider(c->bounced_bytes),
+			 "passthrough_bios", by_decider(c->passthrough_bios),
+			 "passthrough_pages", by_decider(c->passthrough_pages));
+}
+
+static json_t *rates_json(const struct pb_obs_counters *c, double secs)
+{
+	double k = secs > 0 ? 1 / secs : 0;
+	__u64 both[5];
+
+	both[0] = c->bounced_bios[0] + c->bounced_bios[1];
+	both[1] = c->bounced_pages[0] + c->bounced_pages[1];
+	both[2] = c->bounced_bytes[0] + c->bounced_bytes[1];
+	both[3] = c->passthrough_bios[0] + c->passthrough_bios[1];
+	both[4] = c->passthrough_pages[0] + c->passthrough_pages[1];
+	return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}",
+			 "candidate_bios", c->candidate_bios * k,
+			 "pinned_bios", c->pinned_bios * k, "pinned_pages", c->pinned_pages * k,
+			 "bounced_bios", both[0] * k, "bounced_pages", both[1] * k,
+			 "bounced_bytes", both[2] * k, "passthrough_bios", both[3] * k,
+			 "passthrough_pages", both[4] * k);
+}
+
+/* A number, or null for the NAN of an empty histogram. */
+static json_t *json_num(double v)
+{
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+json_t *pb_json_hist(const struct pb_hist *h)
+{
+	json_t *buckets = json_array();
+	unsigned int lo = 0, hi = 0;
+
+	if (pb_hist_range(h, &lo, &hi)) {
+		for (unsigned int i = lo; i <= hi; i++)
+			json_array_append_new(buckets, json_pack("{s:I,s:I,s:I}",
+				"low_ns", (json_int_t)pb_slot_low(i),
+				"high_ns", (json_int_t)(i < 63 ? pb_slot_low(i + 1) - 1 : INT64_MAX),
+				"count", (json_int_t)h->slots[i]));
+	}
+	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o}", "count", (json_int_t)h->count,
+			 "sum_ns", (json_int_t)h->sum_ns, "mean_ns", json_num(pb_hist_mean(h)),
+			 "p50_ns", json_num(pb_hist_quantile(h, 0.5)),
+			 "p99_ns", json_num(pb_hist_quantile(h, 0.99)), "buckets", buckets);
+}
+
+static json_t *cgroups_json(const struct pb_span *sp, __u32 dev)
+{
+	json_t *arr = json_array();
+	char path[256];
+
+	for (unsigned int r = 0; r < sp->cur->nrows; r++) {
+		const struct pb_obs_row *row = &sp->cur->rows[r];
+		struct pb_obs_counters c, then;
+
+		if (row->key.dev != dev)
+			continue;
+		c = row->c;
+		pb_snap_counters(sp->base, dev, row->key.cgroup_id, &then);
+		pb_counters_sub(&c, &then);
+		json_array_append_new(arr, json_pack("{s:I,s:s,s:o}",
+			"cgroup_id", (json_int_t)row->key.cgroup_id,
+			"cgroup", pb_cgroup_path(row->key.cgroup_id, path, sizeof(path)),
+			"total", pb_json_counters(&c)));
+	}
+	return arr;
+}
+
+static json_t *hists_json(const struct pb_span *sp, __u32 dev)
+{
+	json_t *obj = json_object();
+
+	for (unsigned int k = 0; k < PB_NR_HISTS; k++) {
+		struct pb_hist h;
+
+		if (!sp->o->bounce && k != PB_HIST_WRITE) {
+			json_object_set_new(obj, pb_hist_names[k], json_null());
+			continue;
+		}
+		pb_span_hist(sp, dev, k, &h);
+		json_object_set_new(obj, pb_hist_names[k], pb_json_hist(&h));
+	}
+	return obj;
+}
+
+json_t *pb_json_devices(const struct pb_span *sp, unsigned int parts)
+{
+	json_t *arr = json_array();
+	__u32 devs[256];
+	unsigned int n = pb_snap_devices(sp->cur, sp->only, devs, ARRAY_SIZE(devs));
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct pb_obs_counters c;
+		char name[64], num[32];
+		json_t *d;
+
+		snprintf(num, sizeof(num), "%u:%u", devs[i] >> 20, devs[i] & 0xfffff);
+		d = json_pack("{s:s,s:s}", "device", pb_dev_name(devs[i], name, sizeof(name)),
+			      "dev", num);
+		if ((parts & PB_J_TOTAL) && sp->o->bounce) {
+			pb_span_counters(sp, devs[i], false, &c);
+			json_object_set_new(d, "total", pb_json_counters(&c));
+		}
+		if ((parts & PB_J_RATES) && sp->o->bounce) {
+			pb_span_counters(sp, devs[i], true, &c);
+			json_object_set_new(d, "per_second", rates_json(&c, pb_span_secs(sp)));
+		}
+		if ((parts & PB_J_CGROUPS) && sp->o->bounce)
+			json_object_set_new(d, "cgroups", cgroups_json(sp, devs[i]));
+		if (parts & PB_J_HISTS)
+			json_object_set_new(d, "histograms", hists_json(sp, devs[i]));
+		json_array_append_new(arr, d);
+	}
+	return arr;
+}

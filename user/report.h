@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the observers saw between snapshots, as the commands report it: the
+ * arithmetic on counters and histograms, and the JSON of schema
+ * "pinbounce/1" (doc/pinbounce-1.schema.json), shared by every -j output and
+ * the trace report.
+ */
+#ifndef PB_REPORT_H
+#define PB_REPORT_H
+
+#include <jansson.h>
+#include "observe.h"
+
+#define PB_SCHEMA	"pinbounce/1"
+
+/* pb_snap_counters(): every cgroup added up. */
+#define PB_ALL_CGROUPS	((__u64)-1)
+
+/* What the kernel without the bounce series cannot show. */
+#define PB_NO_BOUNCE	"the kernel has no bounce series (kernel-patch/)"
+
+/*
+ * A stretch of time: totals are @cur - @base, rates and histograms are
+ * @cur - @prev (@cur - @base when @prev is NULL).  @only limits it to one
+ * device (0: all).
+ */
+struct pb_span {
+	const struct pb_obs *o;
+	const struct pb_obs_snap *base, *prev, *cur;
+	__u32 only;
+};
+
+/* Parts of a device's JSON object. */
+enum {
+	PB_J_TOTAL = 1 << 0,
+	PB_J_RATES = 1 << 1,
+	PB_J_CGROUPS = 1 << 2,
+	PB_J_HISTS = 1 << 3,
+};
+
+void pb_counters_sub(struct pb_obs_counters *c, const struct pb_obs_counters *minus);
+void pb_snap_counters(const struct pb_obs_snap *s, __u32 dev, __u64 cgroup,
+		      struct pb_obs_counters *out);
+/* The devices of @s (@only alone, if not 0), in the order first seen. */
+unsigned int pb_snap_devices(const struct pb_obs_snap *s, __u32 only, __u32 *devs,
+			     unsigned int max);
+
+void pb_snap_hist(const struct pb_obs_snap *s, __u32 dev, unsigned int kind,
+		  struct pb_hist *out);
+void pb_hist_sub(struct pb_hist *h, const struct pb_hist *minus);
+/* Of the span's device @dev (0: all). */
+void pb_span_counters(const struct pb_span *sp, __u32 dev, bool rate_part,
+		      struct pb_obs_counters *out);
+void pb_span_hist(const struct pb_span *sp, __u32 dev, unsigned int kind, struct pb_hist *out);
+double pb_span_secs(const struct pb_span *sp);
+
+/*
+ * The @q quantile in nanoseconds, interpolated linearly inside its log2
+ * bucket as Prometheus' histogram_quantile() does; NAN when empty.
+ */
+double pb_hist_quantile(const struct pb_hist *h, double q);
+double pb_hist_mean(const struct pb_hist *h);
+/* The lowest and highest non-empty slots; false when empty. */
+bool pb_hist_range(const struct pb_hist *h, unsigned int *lo, unsigned int *hi);
+/* Slot @i holds [pb_slot_low(i), pb_slot_low(i + 1)) nanoseconds. */
+static inline __u64 pb_slot_low(unsigned int i)
+{
+	return i ? 1ULL << i : 0;
+}
+
+extern const char *const pb_hist_names[PB_NR_HISTS];
+
+/* Text in the manner of biolatency, in usecs (msecs with @millis). */
+void pb_hist_print(const struct pb_hist *h, bool millis);
+
+/* A cgroup's path below the cgroup2 mount, or "cgroup:ID" when unknown. */
+const char *pb_cgroup_path(__u64 id, char *buf, size_t size);
+
+/* {"schema", "command", "bounce_observed", "unavailable"}. */
+json_t *pb_json_doc(const char *command, const struct pb_obs *o);
+json_t *pb_json_counters(const struct pb_obs_counters *c);
+json_t *pb_json_hist(const struct pb_hist *h);
+/* The span's devices, each with the @parts asked for. */
+json_t *pb_json_devices(const struct pb_span *sp, unsigned int parts);
+
+#endif

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The observers on a terminal, an interval at a time:
+ *   pinbounce stats [-d DISK] [interval [count]]   counters and rates
+ *   pinbounce hist [-d DISK] [-m] [interval [count]] latency histograms
+ * Without an interval, what was seen until interrupted.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+#include "observe.h"
+#include "report.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct watch {
+	const char *command;
+	bool millis;		/* hist -m */
+	void (*print)(const struct watch *w, const struct pb_span *sp);
+};
+
+static void timestamp(char *buf, size_t size)
+{
+	time_t t = time(NULL);
+
+	strftime(buf, size, "%H:%M:%S", localtime(&t));
+}
+
+static void print_json(const struct watch *w, const struct pb_span *sp, unsigned int parts)
+{
+	json_t *doc = pb_json_doc(w->command, sp->o);
+
+	json_object_set_new(doc, "interval_s", json_real(pb_span_secs(sp)));
+	json_object_set_new(doc, "elapsed_s", json_real(sp->cur->time - sp->base->time));
+	json_object_set_new(doc, "devices", pb_json_devices(sp, parts));
+	json_print(doc);
+}
+
+static void print_stats(const struct watch *w, const struct pb_span *sp)
+{
+	double secs = pb_span_secs(sp), k = secs > 0 ? 1 / secs : 0;
+	__u32 devs[256];
+	unsigned int n = pb_snap_devices(sp->cur, sp->only, devs, ARRAY_SIZE(devs));
+	char name[64], tbuf[16];
+
+	if (json_output) {
+		print_json(w, sp, PB_J_TOTAL | PB_J_RATES | PB_J_CGROUPS);
+		return;
+	}
+	timestamp(tbuf, sizeof(tbuf));
+	if (!sp->o->bounce) {
+		printf("%s  unavailable: pinned-page counters: %s\n", tbuf, PB_NO_BOUNCE);
+		return;
+	}
+	printf("%-8s  %-10s %9s %9s %9s %9s %9s %9s %9s\n", tbuf, "DEVICE", "CAND/s",
+	       "PINNED/s", "PGPIN/s", "BOUNCE/s", "PGBNC/s", "MiB/s", "PASS/s");
+	for (unsigned int i = 0; i < n; i++) {
+		struct pb_obs_counters c;
+
+		pb_span_counters(sp, devs[i], true, &c);
+		printf("%-8s  %-10s %9.0f %9.0f %9.0f %9.0f %9.0f %9.2f %9.0f\n", "",
+		       pb_dev_name(devs[i], name, sizeof(name)), c.candidate_bios * k,
+		       c.pinned_bios * k, c.pinned_pages * k,
+		       (c.bounced_bios[0] + c.bounced_bios[1]) * k,
+		       (c.bounced_pages[0] + c.bounced_pages[1]) * k,
+		       (c.bounced_bytes[0] + c.bounced_bytes[1]) * k / (1 << 20),
+		       (c.passthrough_bios[0] + c.passthrough_bios[1]) * k);
+	}
+}
+
+static const char *const hist_titles[PB_NR_HISTS] = {
+	[PB_HIST_BOUNCE] = "bounce (allocation and copy), per bio",
+	[PB_HIST_WRITE] = "write latency, submission to completion",
+	[PB_HIST_WRITE_BOUNCED] = "write latency of bounced bios",
+};
+
+/* A bucket bound in the unit: integers from 100 up, 3 digits below. */
+static void bound(char *buf, size_t size, double v)
+{
+	if (v >= 100)
+		snprintf(buf, size, "%.0f", floor(v));
+	else
+		snprintf(buf, size, "%.3g", v);
+}
+
+/* In the manner of biolatency: one line per log2 bucket, stars to scale. */
+void pb_hist_print(const struct pb_hist *h, bool millis)
+{
+	const char *unit = millis ? "msecs" : "usecs";
+	double div = millis ? 1e6 : 1e3;
+	unsigned int lo = 0, hi = 0;
+	__u64 max = 0;
+
+	if (!pb_hist_range(h, &lo, &hi)) {
+		printf("     (no samples)\n");
+		return;
+	}
+	for (unsigned int i = lo; i <= hi; i++)
+		max = h->slots[i] > max ? h->slots[i] : max;
+	printf("%10s%14s : count    distribution\n", unit, "");
+	for (unsigned int i = lo; i <= hi; i++) {
+		char a[24], b[24];
+		int stars = (int)(h->slots[i] * 40 / max);
+
+		bound(a, sizeof(a), pb_slot_low(i) / div);
+		bound(b, sizeof(b), (i < 63 ? pb_slot_low(i + 1) - 1 : UINT64_MAX) / div);
+		printf("%10s -> %-10s : %-8llu |%-40.*s|\n", a, b, (unsigned long long)h->slots[i], stars,
+		       "****************************************");
+	}
+	printf("     count %llu, mean %.3g, p50 %.3g, p99 %.3g %s\n",
+	       (unsigned long long)h->count, pb_hist_mean(h) / div,
+	       pb_hist_quantile(h, 0.5) / div, pb_hist_quantile(h, 0.99) / div, unit);
+}
+
+static void print_hist(const struct watch *w, const struct pb_span *sp)
+{
+	__u32 devs[256];
+	unsigned int n = pb_snap_devices(sp->cur, sp->only, devs, ARRAY_SIZE(devs));
+	char name[64], tbuf[16];
+
+	if (json_output) {
+		print_json(w, sp, PB_J_HISTS);
+		return;
+	}
+	timestamp(tbuf, sizeof(tbuf));
+	printf("%s\n", tbuf);
+	if (!sp->o->bounce)
+		printf("unavailable: bounce cost and bounced-write latency: %s\n", PB_NO_BOUNCE);
+	for (unsigned int i = 0; i < n; i++) {
+		for (unsigned int k = 0; k < PB_NR_HISTS; k++) {
+			struct pb_hist h;
+
+			if (!sp->o->bounce && k != PB_HIST_WRITE)
+				continue;
+			pb_span_hist(sp, devs[i], k, &h);
+			if (!h.count && k != PB_HIST_WRITE)
+				continue;
+			printf("\n%s: %s\n", pb_dev_name(devs[i], name, sizeof(name)),
+			       hist_titles[k]);
+			pb_hist_print(&h, w->millis);
+		}
+	}
+	putchar('\n');
+}
+
+/* A positive number, all of @s. */
+static bool positive(const char *s, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	return !errno && end != s && !*end && *v > 0 && *v < 1e6;
+}
+
+static int watch(const struct watch *w, __u32 only, double interval, long count)
+{
+	struct pb_obs_snap base, prev, cur;
+	struct pb_span sp = { .base = &base, .prev = &prev, .cur = &cur, .only = only };
+	struct pb_obs o;
+	long done = 0;
+	int err = 0;
+
+	if (geteuid()) {
+		p_err("pinbounce needs root to attach its observers");
+		return PB_EXIT_ERROR;
+	}
+	if (pb_obs_open(&o))
+		return PB_EXIT_ERROR;
+	sp.o = &o;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (pb_obs_snapshot(&o, &base) || pb_obs_snapshot(&o, &prev)) {
+		pb_obs_snap_free(&base);
+		pb_obs_close(&o);
+		return PB_EXIT_ERROR;
+	}
+	if (!interval) {
+		while (!stop)
+			pause();
+	}
+	for (;;) {
+		if (interval) {
+			struct timespec ts = { (time_t)interval,
+					       (long)((interval - (time_t)interval) * 1e9) };
+
+			while (nanosleep(&ts, &ts) && errno == EINTR && !stop)
+				;
+		}
+		if (pb_obs_snapshot(&o, &cur)) {
+			err = -1;
+			break;
+		}
+		w->print(w, &sp);
+		fflush(stdout);
+		pb_obs_snap_free(&prev);
+		prev = cur;
+		done++;
+		if (stop || !interval || (count && done >= count))
+			break;
+	}
+	pb_obs_snap_free(&prev);
+	pb_obs_snap_free(&base);
+	pb_obs_close(&o);
+	return err ? PB_EXIT_ERROR : PB_EXIT_OK;
+}
+
+/* [-d DISK] [-m] [interval [count]], -m for hist only. */
+static int parse_and_watch(struct watch *w, int argc, char **argv, const char *usage)
+{
+	double interval = 0, count = 0;
+	__u32 only = 0;
+
+	while (argc && argv[0][0] == '-') {
+		if (!strcmp(argv[0], "-d") && argc >= 2) {
+			if (pb_dev_lookup(argv[1], &only))
+				return PB_EXIT_ERROR;
+			argc--;
+			argv++;
+		} else if (!strcmp(argv[0], "-m") && !strcmp(w->command, "hist")) {
+			w->millis = true;
+		} else {
+			p_err("%s: unknown option '%s'\nusage: %s", w->command, argv[0], usage);
+			return PB_EXIT_USAGE;
+		}
+		argc--;
+		argv++;
+	}
+	if (argc > 2 || (argc >= 1 && !positive(argv[0], &interval)) ||
+	    (argc == 2 && (!positive(argv[1], &count) || count != (long)count))) {
+		p_err("usage: %s", usage);
+		return PB_EXIT_USAGE;
+	}
+	return watch(w, only, interval, (long)count);
+}
+
+int do_stats(int argc, char **argv)
+{
+	struct watch w = { .command = "stats", .print = print_stats };
+
+	return parse_and_watch(&w, argc, argv, "pinbounce stats [-d DISK] [interval [count]]");
+}
+
+int do_hist(int argc, char **argv)
+{
+	struct watch w = { .command = "hist", .print = print_hist };
+
+	return parse_and_watch(&w, argc, argv, "pinbounce hist [-d DISK] [-m] [interval [count]]");
+}
