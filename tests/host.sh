@@ -57,7 +57,7 @@ expect_cli() {
 }
 expect_cli 0 "3 rules, default passthrough" policy check tests/fuzz/corpus/policy/all-clauses
 expect_cli 1 "error-action:1:15: expected an action" policy check tests/fuzz/corpus/policy/error-action
-expect_cli 1 '{"error":"' -j policy check tests/fuzz/corpus/policy/error-action
+expect_cli 1 '"error":"' -j policy check tests/fuzz/corpus/policy/error-action
 expect_cli 2 "unknown command 'frob'" policy frob
 expect_cli 2 "usage: pinbounce policy check" policy check
 expect_cli 0 "pinbounce " --version
@@ -68,12 +68,91 @@ expect_cli 1 "$batch:3: command failed, 1 before it ran" batch file "$batch"
 expect_cli 1 '"error":"'"$batch"':3: command failed' -j batch file "$batch"
 expect_cli 2 "usage: pinbounce batch file FILE|-" batch
 rm -f "$batch"
+# JSON documents of schema pinbounce/1 (doc/), from this host's commands.
+schema_ok() {
+	local what=$1 file=$2 out
+	if out=$(python3 tests/schema-check.py "$file" 2>&1); then
+		echo "ok: $what: valid pinbounce/1"
+	else
+		echo "FAIL: $what: not valid pinbounce/1:"
+		echo "$out" | sed 's/^/    /'
+		rc=1
+	fi
+}
+
+# The observers on a kernel without the series: write latency is there,
+# the rest unavailable, never zero; trace's exit statuses and its report.
+host_observers() {
+	local out=build/host-json dd=(dd if=/dev/zero of=build/host-dd bs=64k count=64
+		oflag=direct status=none)
+	mkdir -p "$out"
+	(for i in 1 2 3 4 5 6; do "${dd[@]}"; sleep 0.2; done) &
+	build/san/pinbounce -j hist 0.6 2 > "$out/hist.json" 2> "$out/hist.err"
+	wait
+	if python3 - "$out/hist.json" <<'PY'
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+writes = sum(d["histograms"]["write"]["count"] for j in docs for d in j["devices"])
+assert writes >= 64, f"{writes} writes in the histograms, 64 or more written"
+for j in docs:
+    assert set(j["unavailable"]) == {"counters", "bounce", "write_bounced"}, j["unavailable"]
+    for d in j["devices"]:
+        assert d["histograms"]["bounce"] is None and "total" not in d, d
+PY
+	then
+		echo "ok: hist: write latency observed, pinned-page series unavailable"
+	else
+		echo "FAIL: hist on this kernel: $(cat "$out/hist.json" "$out/hist.err")"
+		rc=1
+	fi
+	build/san/pinbounce -j stats 0.3 1 > "$out/stats.json"
+	schema_ok "stats -j, hist -j" <(cat "$out/stats.json" "$out/hist.json")
+	schema_ok "policy check, status, an error, version, batch -j" <(
+		build/san/pinbounce -j policy check tests/fuzz/corpus/policy/all-clauses
+		build/san/pinbounce -j policy check tests/fuzz/corpus/policy/error-action
+		build/san/pinbounce -j status
+		build/san/pinbounce -j --version
+		echo status | build/san/pinbounce -j batch file -)
+
+	expect_cli 0 "writes, p50" trace --expect 'write_count >= 64' -- "${dd[@]}"
+	expect_cli 3 "expectation failed: write_p99_us < 0 (write_p99_us is " \
+		trace --expect 'write_count > 0' --expect 'write_p99_us < 0' -- "${dd[@]}"
+	expect_cli 3 "bounced_pages > 0: unavailable: the kernel has no bounce series" \
+		trace --expect 'bounced_pages > 0' -- true
+	expect_cli 7 "sh exited with 7" trace --expect 'write_count >= 0' -- sh -c 'exit 7'
+	expect_cli 127 "cannot run build/no-such-command" trace -- build/no-such-command
+	expect_cli 2 "unknown metric 'bounced'" trace --expect 'bounced > 0' -- true
+	expect_cli 2 "expected one of < <= > >= == != after 'write_count'" \
+		trace --expect 'write_count = 1' -- true
+	expect_cli 2 "'1x' is not a number" trace --expect 'write_count>1x' -- true
+	expect_cli 2 "no command to run" trace --expect 'write_count > 1'
+	rm -f "$out/trace.json"
+	build/san/pinbounce trace --json "$out/trace.json" --expect 'write_count > 0' \
+		--expect 'write_bounced_count == 0' -- "${dd[@]}" 2> /dev/null
+	schema_ok "trace --json report" "$out/trace.json"
+	if python3 tests/schema-check.py --command trace "$out/trace.json" 2> /dev/null &&
+	   python3 -c 'import json, sys; j = json.load(open(sys.argv[1]))
+assert j["result"] == "expectation_failed" and j["exit_status"] == 0
+e = j["expectations"]
+assert e[0]["passed"] and e[0]["value"] >= 64 and not e[1]["passed"]
+assert e[1]["value"] is None and "bounce series" in e[1]["reason"]' "$out/trace.json"; then
+		echo "ok: trace report: result, values and the reason a value is missing"
+	else
+		echo "FAIL: trace report: $(cat "$out/trace.json")"
+		rc=1
+	fi
+	[ -z "$(ls build/host-json/*.tmp.* 2> /dev/null)" ] ||
+		{ echo "FAIL: trace left a temporary report behind"; rc=1; }
+	rm -f build/host-dd
+}
+
 if ! grep -qw blk_pin_bounce_decide /proc/kallsyms; then
 	expect_cli 1 "needs the series in kernel-patch/" policy load tests/fuzz/corpus/policy/pi-disks
 	expect_cli 0 '"kernel_hook":false' -j status
 	# The write-latency observers load here; the pinned-page ones cannot.
 	expect_cli 0 '"bounce_observed":false' -j stats 0.5 1
 	expect_cli 0 'unavailable: pinned-page counters' stats 0.5 1
+	host_observers
 	if [ -e /sys/fs/bpf/pinbounce ]; then
 		echo "FAIL: a refused load left /sys/fs/bpf/pinbounce behind"
 		rc=1

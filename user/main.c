@@ -11,8 +11,13 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
+#include "report.h"
 
 bool json_output, pretty_output;
+/* The words of the command running, e.g. "policy show": every JSON
+ * document says which command wrote it.
+ */
+static char command[64];
 /* In a JSON batch, the documents of its commands, printed as one array. */
 static json_t *json_batch;
 
@@ -46,6 +51,15 @@ void json_print(json_t *doc)
 {
 	if (!doc)
 		return;
+	if (json_is_object(doc) && !json_object_get(doc, "schema")) {
+		json_t *head = json_pack("{s:s,s:s}", "schema", PB_SCHEMA,
+					 "command", command[0] ? command : "pinbounce");
+
+		/* schema and command first, as in the documents of report.c */
+		json_object_update(head, doc);
+		json_decref(doc);
+		doc = head;
+	}
 	if (json_batch) {
 		json_array_append_new(json_batch, doc);
 		return;
@@ -60,9 +74,17 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 {
 	if (argc < 1)
 		return help(argc, argv);
-	for (const struct cmd *c = cmds; c->name; c++)
-		if (!strcmp(argv[0], c->name))
-			return c->func(argc - 1, argv + 1);
+	for (const struct cmd *c = cmds; c->name; c++) {
+		size_t len = strlen(command);
+		int ret;
+
+		if (strcmp(argv[0], c->name))
+			continue;
+		snprintf(command + len, sizeof(command) - len, "%s%s", len ? " " : "", c->name);
+		ret = c->func(argc - 1, argv + 1);
+		command[len] = '\0';
+		return ret;
+	}
 	p_err("unknown command '%s' (try 'help')", argv[0]);
 	return PB_EXIT_USAGE;
 }
@@ -95,7 +117,7 @@ static const struct cmd main_cmds[] = {
  */
 static int run_batch(FILE *f, const char *name)
 {
-	char *line = NULL, *args[BATCH_MAX_ARGS], *save;
+	char *line = NULL, *args[BATCH_MAX_ARGS], *save, outer[sizeof(command)];
 	unsigned int lineno = 0, ncmds = 0;
 	size_t size = 0;
 	int ret = PB_EXIT_OK;
@@ -121,7 +143,11 @@ static int run_batch(FILE *f, const char *name)
 			ret = PB_EXIT_USAGE;
 			goto out;
 		}
+		/* each line's documents name its own command, not "batch" */
+		memcpy(outer, command, sizeof(outer));
+		command[0] = '\0';
 		ret = cmd_select(main_cmds, n, args, do_help);
+		memcpy(command, outer, sizeof(outer));
 		if (ret) {
 			p_err("%s:%u: command failed, %u before it ran", name, lineno, ncmds);
 			goto out;
@@ -173,8 +199,10 @@ static int do_help(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	if (json_output) {
-		json_print(json_pack("{s:s}", "help",
-				     "pinbounce [-j|-p] {policy|status|detach|stats|hist|top|export|trace|batch|help}"));
+		static const char objects[] =
+			"policy|status|detach|stats|hist|top|export|trace|batch|help";
+
+		json_print(json_pack("{s:s++}", "help", "pinbounce [-j|-p] {", objects, "}"));
 		return PB_EXIT_OK;
 	}
 	fprintf(stderr,
@@ -233,7 +261,9 @@ int main(int argc, char **argv)
 			break;
 		case 'V':
 			if (json_output)
-				json_print(json_pack("{s:s}", "version", PB_VERSION));
+				json_print(json_pack("{s:s,s:s,s:s}", "command", "version",
+						     "version", PB_VERSION,
+						     "libbpf", libbpf_version_string()));
 			else
 				printf("pinbounce %s (libbpf %s)\n", PB_VERSION,
 				       libbpf_version_string());

@@ -274,13 +274,15 @@ json_t *pb_json_hist(const struct pb_hist *h)
 {
 	json_t *buckets = json_array();
 	unsigned int lo = 0, hi = 0;
+	bool any = pb_hist_range(h, &lo, &hi);
 
-	if (pb_hist_range(h, &lo, &hi)) {
-		for (unsigned int i = lo; i <= hi; i++)
-			json_array_append_new(buckets, json_pack("{s:I,s:I,s:I}",
-				"low_ns", (json_int_t)pb_slot_low(i),
-				"high_ns", (json_int_t)(i < 63 ? pb_slot_low(i + 1) - 1 : INT64_MAX),
-				"count", (json_int_t)h->slots[i]));
+	for (unsigned int i = lo; any && i <= hi; i++) {
+		json_int_t high = i < 63 ? (json_int_t)pb_slot_low(i + 1) - 1 : INT64_MAX;
+
+		json_array_append_new(buckets, json_pack("{s:I,s:I,s:I}",
+							 "low_ns", (json_int_t)pb_slot_low(i),
+							 "high_ns", high,
+							 "count", (json_int_t)h->slots[i]));
 	}
 	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o}", "count", (json_int_t)h->count,
 			 "sum_ns", (json_int_t)h->sum_ns, "mean_ns", json_num(pb_hist_mean(h)),
@@ -302,10 +304,10 @@ static json_t *cgroups_json(const struct pb_span *sp, __u32 dev)
 		c = row->c;
 		pb_snap_counters(sp->base, dev, row->key.cgroup_id, &then);
 		pb_counters_sub(&c, &then);
-		json_array_append_new(arr, json_pack("{s:I,s:s,s:o}",
-			"cgroup_id", (json_int_t)row->key.cgroup_id,
-			"cgroup", pb_cgroup_path(row->key.cgroup_id, path, sizeof(path)),
-			"total", pb_json_counters(&c)));
+		pb_cgroup_path(row->key.cgroup_id, path, sizeof(path));
+		json_array_append_new(arr, json_pack("{s:I,s:s,s:o}", "cgroup_id",
+						     (json_int_t)row->key.cgroup_id, "cgroup", path,
+						     "total", pb_json_counters(&c)));
 	}
 	return arr;
 }

@@ -1,11 +1,580 @@
 // SPDX-License-Identifier: GPL-2.0
-/* pinbounce trace: being written. */
+/*
+ * pinbounce trace [-d DISK] [--json FILE] [--expect EXPR]... [--] CMD [ARGS]
+ *
+ * Attach the observers, run CMD, detach, and report what the bounce code
+ * did meanwhile: a summary on stderr (CMD owns stdout), the report of
+ * schema pinbounce/1 in FILE (and on stdout with -j).  Each EXPR is
+ * "METRIC OP NUMBER"; the exit status says what failed:
+ *   CMD's own status when it fails (128 + N when killed by signal N),
+ *   3 when CMD succeeded and an expectation does not hold,
+ *   1 when tracing itself failed, 2 for a bad command line.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "cli.h"
+#include "observe.h"
+#include "report.h"
+
+#define PB_EXIT_EXPECT	3
+#define MAX_EXPECT	64
+
+/*
+ * What an expectation can name: a flat view of the report.  Counters, alone
+ * or split by who decided (_policy, _kernel); statistics of the histograms;
+ * and the run's own figures.
+ */
+enum metric_src { M_COUNTER, M_HIST, M_DROPPED, M_DURATION };
+enum hist_stat { H_COUNT, H_MEAN, H_P50, H_P99, H_MAX, H_NR };
+
+struct metric {
+	char name[40];
+	enum metric_src src;
+	size_t off;		/* M_COUNTER: of the counter */
+	int decider;		/* M_COUNTER: enum pb_decider, -1 for both */
+	unsigned int kind;	/* M_HIST: enum pb_hist_kind */
+	enum hist_stat stat;
+};
+
+#define CTR(f)	{ #f, offsetof(struct pb_obs_counters, f) }
+
+static const struct {
+	const char *name;
+	size_t off;
+} counter_names[] = {
+	CTR(candidate_bios), CTR(pinned_bios), CTR(pinned_pages), CTR(bounced_bios),
+	CTR(bounced_pages), CTR(bounced_bytes), CTR(passthrough_bios), CTR(passthrough_pages),
+};
+
+static const char *const stat_names[H_NR] = {
+	[H_COUNT] = "count", [H_MEAN] = "mean_us", [H_P50] = "p50_us", [H_P99] = "p99_us",
+	[H_MAX] = "max_us",
+};
+
+/* The counters that are arrays by decider. */
+static bool by_decider(size_t off)
+{
+	return off >= offsetof(struct pb_obs_counters, bounced_bios);
+}
+
+#define MAX_METRICS	64
+
+static struct metric metrics[MAX_METRICS];
+static unsigned int nmetrics;
+
+static struct metric *metric_add(const char *name, const char *suffix, enum metric_src src)
+{
+	struct metric *m = &metrics[nmetrics++];
+
+	snprintf(m->name, sizeof(m->name), "%s%s", name, suffix);
+	m->src = src;
+	m->decider = -1;
+	return m;
+}
+
+/* The list, in the order of the report's "metrics". */
+static void metrics_init(void)
+{
+	static const char *const decider_names[] = {
+		[PB_BY_KERNEL] = "_kernel", [PB_BY_POLICY] = "_policy",
+	};
+
+	if (nmetrics)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(counter_names); i++) {
+		metric_add(counter_names[i].name, "", M_COUNTER)->off = counter_names[i].off;
+		for (int d = PB_NR_DECIDERS - 1; by_decider(counter_names[i].off) && d >= 0; d--) {
+			struct metric *m = metric_add(counter_names[i].name, decider_names[d],
+						      M_COUNTER);
+
+			m->off = counter_names[i].off;
+			m->decider = d;
+		}
+	}
+	for (unsigned int k = 0; k < PB_NR_HISTS; k++) {
+		for (unsigned int st = 0; st < H_NR; st++) {
+			char prefix[32];
+			struct metric *m;
+
+			snprintf(prefix, sizeof(prefix), "%s_", pb_hist_names[k]);
+			m = metric_add(prefix, stat_names[st], M_HIST);
+			m->kind = k;
+			m->stat = st;
+		}
+	}
+	metric_add("dropped_updates", "", M_DROPPED);
+	metric_add("duration_s", "", M_DURATION);
+}
+
+enum op { OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE };
+
+static const char *const op_names[] = { "<", "<=", ">", ">=", "==", "!=" };
+
+struct expect {
+	const char *text;
+	const struct metric *m;
+	enum op op;
+	double threshold;
+};
+
+/* "METRIC OP NUMBER", blanks optional around OP. */
+static int parse_expect(const char *text, struct expect *e)
+{
+	const char *p = text, *name;
+	size_t len;
+	char *end;
+
+	e->text = text;
+	while (*p == ' ')
+		p++;
+	name = p;
+	while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')
+		p++;
+	len = p - name;
+	e->m = NULL;
+	for (unsigned int i = 0; i < nmetrics; i++)
+		if (strlen(metrics[i].name) == len && !strncmp(metrics[i].name, name, len))
+			e->m = &metrics[i];
+	if (!e->m) {
+		p_err("--expect '%s': unknown metric '%.*s' (see 'pinbounce trace help')", text,
+		      (int)len, name);
+		return -1;
+	}
+	while (*p == ' ')
+		p++;
+	for (int o = ARRAY_SIZE(op_names) - 1; o >= 0; o--) {
+		size_t n = strlen(op_names[o]);
+
+		/* two-character operators first: "<=" before "<" */
+		if (n == 2 && !strncmp(p, op_names[o], 2)) {
+			e->op = o;
+			p += 2;
+			goto number;
+		}
+	}
+	for (int o = 0; o < (int)ARRAY_SIZE(op_names); o++) {
+		if (strlen(op_names[o]) == 1 && *p == op_names[o][0]) {
+			e->op = o;
+			p++;
+			goto number;
+		}
+	}
+	p_err("--expect '%s': expected one of < <= > >= == != after '%.*s', found '%s'", text,
+	      (int)len, name, p);
+	return -1;
+number:
+	errno = 0;
+	e->threshold = strtod(p, &end);
+	while (end && *end == ' ')
+		end++;
+	if (errno || end == p || *end || !isfinite(e->threshold)) {
+		p_err("--expect '%s': '%s' is not a number", text, p);
+		return -1;
+	}
+	return 0;
+}
+
+static bool holds(enum op op, double v, double t)
+{
+	switch (op) {
+	case OP_LT: return v < t;
+	case OP_LE: return v <= t;
+	case OP_GT: return v > t;
+	case OP_GE: return v >= t;
+	case OP_EQ: return v == t;
+	case OP_NE: return v != t;
+	}
+	return false;
+}
+
+struct run {
+	struct pb_span sp;
+	double duration;
+	__u64 dropped;
+};
+
+/*
+ * The value of @m over the run; NAN with @why set when there is none: the
+ * kernel cannot show it, or a histogram has no samples.
+ */
+static double value_of(const struct run *r, const struct metric *m, const char **why)
+{
+	*why = NULL;
+	if (m->src == M_DROPPED)
+		return r->dropped;
+	if (m->src == M_DURATION)
+		return r->duration;
+	if (!r->sp.o->bounce && !(m->src == M_HIST && m->kind == PB_HIST_WRITE)) {
+		*why = "unavailable: " PB_NO_BOUNCE;
+		return NAN;
+	}
+	if (m->src == M_COUNTER) {
+		struct pb_obs_counters c;
+		const __u64 *v;
+
+		pb_span_counters(&r->sp, r->sp.only, false, &c);
+		v = (const __u64 *)((const char *)&c + m->off);
+		if (!by_decider(m->off))
+			return v[0];
+		return m->decider < 0 ? v[PB_BY_POLICY] + v[PB_BY_KERNEL] : v[m->decider];
+	}
+	{
+		struct pb_hist h;
+		unsigned int lo, hi;
+		double v = NAN;
+
+		pb_span_hist(&r->sp, r->sp.only, m->kind, &h);
+		switch (m->stat) {
+		case H_COUNT:
+			return h.count;
+		case H_MEAN:
+			v = pb_hist_mean(&h) / 1e3;
+			break;
+		case H_P50:
+			v = pb_hist_quantile(&h, 0.5) / 1e3;
+			break;
+		case H_P99:
+			v = pb_hist_quantile(&h, 0.99) / 1e3;
+			break;
+		case H_MAX:
+			if (pb_hist_range(&h, &lo, &hi))
+				v = (hi < 63 ? pb_slot_low(hi + 1) : 0x1p64) / 1e3;
+			break;
+		case H_NR:
+			break;
+		}
+		if (isnan(v))
+			*why = "no samples";
+		return v;
+	}
+}
+
+static json_t *metrics_json(const struct run *r)
+{
+	json_t *obj = json_object();
+
+	for (unsigned int i = 0; i < nmetrics; i++) {
+		const char *why;
+		double v = value_of(r, &metrics[i], &why);
+
+		if (isnan(v))
+			json_object_set_new(obj, metrics[i].name, json_null());
+		else if (metrics[i].src == M_COUNTER || metrics[i].src == M_DROPPED ||
+			 (metrics[i].src == M_HIST && metrics[i].stat == H_COUNT))
+			json_object_set_new(obj, metrics[i].name, json_integer((json_int_t)v));
+		else
+			json_object_set_new(obj, metrics[i].name, json_real(v));
+	}
+	return obj;
+}
+
+/* Check every expectation, saying on stderr which failed and the value seen. */
+static bool check(const struct run *r, const struct expect *ex, unsigned int n, json_t *out)
+{
+	bool all = true;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const char *why;
+		double v = value_of(r, ex[i].m, &why);
+		bool ok = !why && holds(ex[i].op, v, ex[i].threshold);
+		json_t *e = json_pack("{s:s,s:s,s:s,s:f,s:o,s:b}", "expect", ex[i].text,
+				      "metric", ex[i].m->name, "op", op_names[ex[i].op],
+				      "threshold", ex[i].threshold,
+				      "value", why ? json_null() : json_real(v), "passed", ok);
+
+		if (why)
+			json_object_set_new(e, "reason", json_string(why));
+		json_array_append_new(out, e);
+		if (ok)
+			continue;
+		all = false;
+		if (why)
+			fprintf(stderr, "pinbounce trace: expectation failed: %s: %s\n",
+				ex[i].text, why);
+		else
+			fprintf(stderr, "pinbounce trace: expectation failed: %s (%s is %.6g)\n",
+				ex[i].text, ex[i].m->name, v);
+	}
+	return all;
+}
+
+static void summary(const struct run *r)
+{
+	__u32 devs[256];
+	unsigned int n = pb_snap_devices(r->sp.cur, r->sp.only, devs, ARRAY_SIZE(devs));
+	char name[64];
+
+	fprintf(stderr, "pinbounce trace: %.3f s", r->duration);
+	if (!r->sp.o->bounce)
+		fprintf(stderr, "; pinned-page counters and bounce cost unavailable: %s",
+			PB_NO_BOUNCE);
+	fputc('\n', stderr);
+	for (unsigned int i = 0; i < n; i++) {
+		struct pb_obs_counters c;
+		struct pb_hist h;
+
+		fprintf(stderr, "  %-10s ", pb_dev_name(devs[i], name, sizeof(name)));
+		if (r->sp.o->bounce) {
+			pb_span_counters(&r->sp, devs[i], false, &c);
+			fprintf(stderr, "pinned %llu bios %llu pages, ",
+				(unsigned long long)c.pinned_bios,
+				(unsigned long long)c.pinned_pages);
+			fprintf(stderr, "bounced %llu bios %llu pages (policy %llu, kernel %llu), ",
+				(unsigned long long)(c.bounced_bios[0] + c.bounced_bios[1]),
+				(unsigned long long)(c.bounced_pages[0] + c.bounced_pages[1]),
+				(unsigned long long)c.bounced_bios[PB_BY_POLICY],
+				(unsigned long long)c.bounced_bios[PB_BY_KERNEL]);
+			fprintf(stderr, "passthrough %llu bios",
+				(unsigned long long)(c.passthrough_bios[0] +
+						     c.passthrough_bios[1]));
+			pb_span_hist(&r->sp, devs[i], PB_HIST_BOUNCE, &h);
+			if (h.count)
+				fprintf(stderr, ", bounce p50 %.1f p99 %.1f us",
+					pb_hist_quantile(&h, 0.5) / 1e3,
+					pb_hist_quantile(&h, 0.99) / 1e3);
+		}
+		pb_span_hist(&r->sp, devs[i], PB_HIST_WRITE, &h);
+		fprintf(stderr, "%s%llu writes", r->sp.o->bounce ? "; " : "",
+			(unsigned long long)h.count);
+		if (h.count)
+			fprintf(stderr, ", p50 %.1f p99 %.1f us", pb_hist_quantile(&h, 0.5) / 1e3,
+				pb_hist_quantile(&h, 0.99) / 1e3);
+		fputc('\n', stderr);
+	}
+}
+
+/* Write @doc to @path whole or not at all: a temporary file, renamed. */
+static int write_report(const char *path, json_t *doc)
+{
+	size_t len = strlen(path) + 32;
+	char *tmp = malloc(len);
+	int fd, err = -1;
+
+	if (!tmp)
+		return -1;
+	snprintf(tmp, len, "%s.tmp.%d", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		p_err("cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (json_dumpfd(doc, fd, JSON_INDENT(2)) || write(fd, "\n", 1) != 1 || fsync(fd)) {
+		p_err("cannot write %s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path)) {
+		p_err("cannot rename %s to %s: %s", tmp, path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	err = 0;
+out:
+	free(tmp);
+	return err;
+}
+
+static volatile sig_atomic_t child_pid;
+
+static void forward(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
+}
+
+/*
+ * Run @argv to its end; its wait status in @status.  An exec failure is
+ * reported through a close-on-exec pipe, as 127 (not found) or 126.
+ */
+static int run_command(char **argv, int *status)
+{
+	struct sigaction sa = { .sa_handler = forward };
+	int pipefd[2], child_errno = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		p_err("pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		p_err("fork: %s", strerror(errno));
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -1;
+	}
+	if (!pid) {
+		close(pipefd[0]);
+		execvp(argv[0], argv);
+		child_errno = errno;
+		if (write(pipefd[1], &child_errno, sizeof(child_errno)) < 0)
+			_exit(127);
+		_exit(child_errno == ENOENT ? 127 : 126);
+	}
+	child_pid = pid;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	close(pipefd[1]);
+	do
+		n = read(pipefd[0], &child_errno, sizeof(child_errno));
+	while (n < 0 && errno == EINTR);
+	close(pipefd[0]);
+	while (waitpid(pid, status, 0) < 0) {
+		if (errno != EINTR) {
+			p_err("waitpid: %s", strerror(errno));
+			return -1;
+		}
+	}
+	child_pid = 0;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	if (n == sizeof(child_errno))
+		fprintf(stderr, "pinbounce trace: cannot run %s: %s\n", argv[0],
+			strerror(child_errno));
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"Usage: pinbounce trace [-d DISK] [--json FILE] [--expect EXPR]... [--] CMD [ARGS]\n"
+		"\n"
+		"EXPR is 'METRIC OP NUMBER', OP one of < <= > >= == !=, METRIC one of:\n");
+	metrics_init();
+	for (unsigned int i = 0; i < nmetrics; i++)
+		fprintf(stderr, "%s%-26s", i % 3 ? "" : "\n  ", metrics[i].name);
+	fprintf(stderr,
+		"\n\n(_us metrics are microseconds; a metric the kernel cannot show, or a\n"
+		"histogram without samples, fails its expectation.)\n"
+		"\n"
+		"Exit status: CMD's when it fails (128+N if killed by signal N), 3 when an\n"
+		"expectation does not hold, 1 when tracing failed, 2 for a bad command line.\n");
+	return PB_EXIT_USAGE;
+}
 
 int do_trace(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	p_err("trace: not built yet");
-	return PB_EXIT_ERROR;
+	struct expect ex[MAX_EXPECT];
+	struct pb_obs_snap base, cur;
+	struct run r = { .sp = { .base = &base, .cur = &cur } };
+	const char *json_file = NULL;
+	unsigned int nex = 0;
+	int status = 0, ret;
+	struct pb_obs o;
+	json_t *doc, *results, *args;
+	bool passed;
+
+	metrics_init();
+	if (argc == 1 && !strcmp(argv[0], "help")) {
+		usage();
+		return PB_EXIT_OK;
+	}
+	while (argc && argv[0][0] == '-') {
+		const char *opt = argv[0];
+
+		argc--;
+		argv++;
+		if (!strcmp(opt, "--"))
+			break;
+		if (!argc) {
+			p_err("trace: %s needs an argument", opt);
+			return usage();
+		}
+		if (!strcmp(opt, "-d")) {
+			if (pb_dev_lookup(argv[0], &r.sp.only))
+				return PB_EXIT_USAGE;
+		} else if (!strcmp(opt, "--json")) {
+			json_file = argv[0];
+		} else if (!strcmp(opt, "--expect")) {
+			if (nex == MAX_EXPECT) {
+				p_err("trace: at most %d expectations", MAX_EXPECT);
+				return PB_EXIT_USAGE;
+			}
+			if (parse_expect(argv[0], &ex[nex++]))
+				return PB_EXIT_USAGE;
+		} else {
+			p_err("trace: unknown option '%s'", opt);
+			return usage();
+		}
+		argc--;
+		argv++;
+	}
+	if (!argc) {
+		p_err("trace: no command to run");
+		return usage();
+	}
+	if (geteuid()) {
+		p_err("pinbounce needs root to attach its observers");
+		return PB_EXIT_ERROR;
+	}
+	if (pb_obs_open(&o))
+		return PB_EXIT_ERROR;
+	r.sp.o = &o;
+	if (pb_obs_snapshot(&o, &base)) {
+		pb_obs_close(&o);
+		return PB_EXIT_ERROR;
+	}
+	if (run_command(argv, &status) || pb_obs_snapshot(&o, &cur)) {
+		pb_obs_snap_free(&base);
+		pb_obs_close(&o);
+		return PB_EXIT_ERROR;
+	}
+	pb_obs_close(&o);
+	r.duration = cur.time - base.time;
+	for (int i = 0; i < 3; i++)
+		r.dropped += cur.dropped[i] - base.dropped[i];
+
+	doc = pb_json_doc("trace", &o);
+	args = json_array();
+	for (int i = 0; i < argc; i++)
+		json_array_append_new(args, json_string(argv[i]));
+	json_object_set_new(doc, "argv", args);
+	json_object_set_new(doc, "exit_status", WIFEXITED(status) ?
+			    json_integer(WEXITSTATUS(status)) : json_null());
+	json_object_set_new(doc, "signal", WIFSIGNALED(status) ?
+			    json_integer(WTERMSIG(status)) : json_null());
+	json_object_set_new(doc, "duration_s", json_real(r.duration));
+	json_object_set_new(doc, "metrics", metrics_json(&r));
+	results = json_array();
+	passed = check(&r, ex, nex, results);
+	json_object_set_new(doc, "expectations", results);
+	json_object_set_new(doc, "devices", pb_json_devices(&r.sp, PB_J_TOTAL | PB_J_CGROUPS |
+							    PB_J_HISTS));
+	if (WIFSIGNALED(status))
+		ret = 128 + WTERMSIG(status);
+	else if (WEXITSTATUS(status))
+		ret = WEXITSTATUS(status);
+	else
+		ret = passed ? PB_EXIT_OK : PB_EXIT_EXPECT;
+	json_object_set_new(doc, "result", json_string(ret == PB_EXIT_OK ? "pass" :
+				ret == PB_EXIT_EXPECT && !status ? "expectation_failed" :
+				"command_failed"));
+	if (ret && status)
+		fprintf(stderr, "pinbounce trace: %s %s %d\n", argv[0],
+			WIFSIGNALED(status) ? "killed by signal" : "exited with",
+			WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	summary(&r);
+	if (json_file && write_report(json_file, doc))
+		ret = ret ? ret : PB_EXIT_ERROR;
+	if (json_output)
+		json_print(doc);
+	else
+		json_decref(doc);
+	pb_obs_snap_free(&base);
+	pb_obs_snap_free(&cur);
+	return ret;
 }

@@ -116,7 +116,8 @@ void pb_hist_print(const struct pb_hist *h, bool millis)
 
 		bound(a, sizeof(a), pb_slot_low(i) / div);
 		bound(b, sizeof(b), (i < 63 ? pb_slot_low(i + 1) - 1 : UINT64_MAX) / div);
-		printf("%10s -> %-10s : %-8llu |%-40.*s|\n", a, b, (unsigned long long)h->slots[i], stars,
+		printf("%10s -> %-10s : %-8llu |%-40.*s|\n", a, b,
+		       (unsigned long long)h->slots[i], stars,
 		       "****************************************");
 	}
 	printf("     count %llu, mean %.3g, p50 %.3g, p99 %.3g %s\n",
