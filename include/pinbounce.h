@@ -129,8 +129,8 @@ struct pb_obs_counters {
 
 enum pb_hist_kind {
 	PB_HIST_BOUNCE = 0,		/* the bounce itself: allocation and copy */
-	PB_HIST_WRITE = 1,		/* write bio, submission to completion */
-	PB_HIST_WRITE_BOUNCED = 2,	/* ... of bios whose pinned pages bounced */
+	PB_HIST_WRITE = 1,		/* write bio not bounced, submission to completion */
+	PB_HIST_WRITE_BOUNCED = 2,	/* ... and one whose pinned pages bounced */
 	PB_NR_HISTS,
 };
 

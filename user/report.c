@@ -42,6 +42,11 @@ void pb_counters_sub(struct pb_obs_counters *c, const struct pb_obs_counters *mi
 	sub_words((__u64 *)c, (const __u64 *)minus, NWORDS(*c));
 }
 
+void pb_hist_add(struct pb_hist *h, const struct pb_hist *plus)
+{
+	add_words((__u64 *)h, (const __u64 *)plus, NWORDS(*h));
+}
+
 void pb_hist_sub(struct pb_hist *h, const struct pb_hist *minus)
 {
 	sub_words((__u64 *)h, (const __u64 *)minus, NWORDS(*h));
@@ -358,4 +363,16 @@ json_t *pb_json_devices(const struct pb_span *sp, unsigned int parts)
 		json_array_append_new(arr, d);
 	}
 	return arr;
+}
+
+json_t *pb_json_dropped(const struct pb_span *sp)
+{
+	const struct pb_obs_snap *then = sp->base;
+	__u64 d[3];
+
+	for (int i = 0; i < 3; i++)
+		d[i] = sp->cur->dropped[i] >= then->dropped[i] ?
+		       sp->cur->dropped[i] - then->dropped[i] : 0;
+	return json_pack("{s:I,s:I,s:I}", "counters", (json_int_t)d[0],
+			 "histograms", (json_int_t)d[1], "inflight", (json_int_t)d[2]);
 }

@@ -47,6 +47,7 @@ unsigned int pb_snap_devices(const struct pb_obs_snap *s, __u32 only, __u32 *dev
 
 void pb_snap_hist(const struct pb_obs_snap *s, __u32 dev, unsigned int kind,
 		  struct pb_hist *out);
+void pb_hist_add(struct pb_hist *h, const struct pb_hist *plus);
 void pb_hist_sub(struct pb_hist *h, const struct pb_hist *minus);
 /* Of the span's device @dev (0: all). */
 void pb_span_counters(const struct pb_span *sp, __u32 dev, bool rate_part,
@@ -80,6 +81,8 @@ const char *pb_cgroup_path(__u64 id, char *buf, size_t size);
 json_t *pb_json_doc(const char *command, const struct pb_obs *o);
 json_t *pb_json_counters(const struct pb_obs_counters *c);
 json_t *pb_json_hist(const struct pb_hist *h);
+/* Updates the observers lost to full tables, since @sp->base. */
+json_t *pb_json_dropped(const struct pb_span *sp);
 /* The span's devices, each with the @parts asked for. */
 json_t *pb_json_devices(const struct pb_span *sp, unsigned int parts);
 

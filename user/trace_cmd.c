@@ -319,7 +319,7 @@ static void summary(const struct run *r)
 	fputc('\n', stderr);
 	for (unsigned int i = 0; i < n; i++) {
 		struct pb_obs_counters c;
-		struct pb_hist h;
+		struct pb_hist h, hb;
 
 		fprintf(stderr, "  %-10s ", pb_dev_name(devs[i], name, sizeof(name)));
 		if (r->sp.o->bounce) {
@@ -341,7 +341,10 @@ static void summary(const struct run *r)
 					pb_hist_quantile(&h, 0.5) / 1e3,
 					pb_hist_quantile(&h, 0.99) / 1e3);
 		}
+		/* all writes: those that bounced and those that did not */
 		pb_span_hist(&r->sp, devs[i], PB_HIST_WRITE, &h);
+		pb_span_hist(&r->sp, devs[i], PB_HIST_WRITE_BOUNCED, &hb);
+		pb_hist_add(&h, &hb);
 		fprintf(stderr, "%s%llu writes", r->sp.o->bounce ? "; " : "",
 			(unsigned long long)h.count);
 		if (h.count)
@@ -552,6 +555,7 @@ int do_trace(int argc, char **argv)
 	results = json_array();
 	passed = check(&r, ex, nex, results);
 	json_object_set_new(doc, "expectations", results);
+	json_object_set_new(doc, "dropped_updates", pb_json_dropped(&r.sp));
 	json_object_set_new(doc, "devices", pb_json_devices(&r.sp, PB_J_TOTAL | PB_J_CGROUPS |
 							    PB_J_HISTS));
 	if (WIFSIGNALED(status))

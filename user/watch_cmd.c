@@ -44,6 +44,7 @@ static void print_json(const struct watch *w, const struct pb_span *sp, unsigned
 
 	json_object_set_new(doc, "interval_s", json_real(pb_span_secs(sp)));
 	json_object_set_new(doc, "elapsed_s", json_real(sp->cur->time - sp->base->time));
+	json_object_set_new(doc, "dropped_updates", pb_json_dropped(sp));
 	json_object_set_new(doc, "devices", pb_json_devices(sp, parts));
 	json_print(doc);
 }
@@ -82,8 +83,8 @@ static void print_stats(const struct watch *w, const struct pb_span *sp)
 
 static const char *const hist_titles[PB_NR_HISTS] = {
 	[PB_HIST_BOUNCE] = "bounce (allocation and copy), per bio",
-	[PB_HIST_WRITE] = "write latency, submission to completion",
-	[PB_HIST_WRITE_BOUNCED] = "write latency of bounced bios",
+	[PB_HIST_WRITE] = "write latency, submission to completion, not bounced",
+	[PB_HIST_WRITE_BOUNCED] = "write latency, submission to completion, bounced",
 };
 
 /* A bucket bound in the unit: integers from 100 up, 3 digits below. */

@@ -82,21 +82,26 @@ stable_writes() {
 	cat "/sys/block/$1/queue/stable_writes"
 }
 
-# Record the pinned-bounce decisions and the bounces of the block layer.
+# Record the pinned-bounce decisions and the bounces of the block layer,
+# and the block events named in $PB_TRACE_MORE (e.g. block_bio_queue).
 trace_start() {
+	local e
 	echo 0 > $TR/tracing_on
 	echo "${PB_TRACE_KB:-8192}" > $TR/buffer_size_kb
 	echo > $TR/trace
-	echo 1 > $TR/events/block/block_bio_pin_bounce/enable
-	echo 1 > $TR/events/block/block_bio_bounce/enable
+	for e in block_bio_pin_bounce block_bio_bounce ${PB_TRACE_MORE:-}; do
+		echo 1 > "$TR/events/block/$e/enable"
+	done
 	echo 1 > $TR/tracing_on
 }
 
 trace_stop() {
+	local e
 	echo 0 > $TR/tracing_on
 	cat $TR/trace > "$WORK/trace"
-	echo 0 > $TR/events/block/block_bio_pin_bounce/enable
-	echo 0 > $TR/events/block/block_bio_bounce/enable
+	for e in block_bio_pin_bounce block_bio_bounce ${PB_TRACE_MORE:-}; do
+		echo 0 > "$TR/events/block/$e/enable"
+	done
 	if grep -q 'LOST.*EVENTS' "$WORK/trace"; then
 		fail "the trace buffer overflowed"
 	fi

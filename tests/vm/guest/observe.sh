@@ -1,6 +1,7 @@
-# The observers count what the kernel's tracepoint saw and what the workload
-# did: pinned pages known in advance, bounces by the kernel and by a policy,
-# pass-throughs, two writers at once.
+# The observers count what the kernel's tracepoints saw and what the
+# workload did: pinned pages known in advance, bounces by the kernel and by
+# a policy, pass-throughs, per cgroup, two writers at once; the histograms
+# hold one sample per bio.  Every document is valid pinbounce/1.
 . "$PB_REPO/tests/vm/lib.sh"
 
 both_disks 64
@@ -8,24 +9,33 @@ cleanup "$PB detach"
 ROUNDS=3
 PAGES=16
 
-# devno DISK: the device as the tracepoint prints it, "MAJ,MIN".
+# devno DISK: the device as the tracepoints print it, "MAJ,MIN".
 devno() { tr ':' ',' < "/sys/class/block/$1/dev"; }
 
-start_stats() {
-	"$PB" -j stats > "$WORK/stats.json" 2> "$WORK/stats.err" &
-	stats_pid=$!
+# start CMD...: run pinbounce CMD -j until stop, its output in $WORK/CMD.json.
+start() {
+	"$PB" -j "$@" > "$WORK/$1.json" 2> "$WORK/$1.err" &
+	pids+=($!)
+}
+
+# Both commands attach their own observers; wait for the two pb_decided.
+wait_attached() {
+	local i
 	for ((i = 0; i < 300; i++)); do
-		bpftool prog show name pb_decided > /dev/null 2>&1 && return 0
-		kill -0 "$stats_pid" 2> /dev/null || break
+		[ "$(bpftool prog show name pb_decided 2> /dev/null | grep -c '^[0-9]')" = 2 ] &&
+			return 0
 		sleep 0.1
 	done
-	cat "$WORK/stats.json" "$WORK/stats.err"
+	cat "$WORK"/*.err
 	fail "the observers did not attach"
 }
 
-stop_stats() {
-	kill -TERM "$stats_pid"
-	wait "$stats_pid" || fail "pinbounce stats exited with $?"
+stop_all() {
+	local p
+	kill -TERM "${pids[@]}"
+	for p in "${pids[@]}"; do
+		wait "$p" || fail "pinbounce exited with $? ($(cat "$WORK"/*.err))"
+	done
 }
 
 # total DISK FIELD [DECIDER]: a counter of DISK from the stats report.
@@ -33,18 +43,46 @@ total() {
 	json "next((d['total']['$2']$([ -n "${3:-}" ] && echo "['$3']") for d in j['devices'] if d['device'] == '$1'), 0)" < "$WORK/stats.json"
 }
 
+# hcount DISK KIND: samples in DISK's histogram KIND from the hist report.
+hcount() {
+	json "next((d['histograms']['$2']['count'] for d in j['devices'] if d['device'] == '$1'), 0)" < "$WORK/hist.json"
+}
+
+# cg_total DISK CGROUP FIELD: a counter of DISK's row for CGROUP.
+cg_total() {
+	json "sum(c['total']['$3'] for d in j['devices'] if d['device'] == '$1' for c in d['cgroups'] if c['cgroup'] == '$2')" < "$WORK/stats.json"
+}
+
+# Writeback is charged to the cgroup that dirtied the pages: a writer in each.
+mkdir -p /sys/fs/cgroup/obs/a /sys/fs/cgroup/obs/b
+cleanup "rmdir /sys/fs/cgroup/obs/a /sys/fs/cgroup/obs/b /sys/fs/cgroup/obs"
+for cg in "" obs; do
+	echo "+memory +io" > "/sys/fs/cgroup/$cg/cgroup.subtree_control"
+done
+in_cgroup() {
+	local cg=$1
+	shift
+	bash -c 'echo $$ > "/sys/fs/cgroup/$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}
+
 "$PB" -j policy load - <<< "rule nb dev $nb action bounce" > /dev/null
-start_stats
+pids=()
+start stats
+start hist
+wait_attached
+PB_TRACE_MORE=block_bio_queue
 trace_start
-"$BIN/pinwrite" -p $PAGES -r $ROUNDS "/dev/$sd" > /dev/null &
+in_cgroup obs/a "$BIN/pinwrite" -p $PAGES -r $ROUNDS "/dev/$sd" > /dev/null &
 a=$!
-"$BIN/pinwrite" -p $PAGES -r $ROUNDS "/dev/$nb" > /dev/null &
+in_cgroup obs/b "$BIN/pinwrite" -p $PAGES -r $ROUNDS "/dev/$nb" > /dev/null &
 b=$!
 wait $a
 wait $b
+sync
+sleep 1	# the last completions
 trace_stop
-stop_stats
-cat "$WORK/stats.json"
+stop_all
+cat "$WORK/stats.json" "$WORK/hist.json"
 
 for disk in "$sd" "$nb"; do
 	d=$(devno "$disk")
@@ -53,6 +91,15 @@ for disk in "$sd" "$nb"; do
 	expect "$disk: pinned pages = pages pinned x rounds" $((PAGES * ROUNDS)) \
 		"$(total "$disk" pinned_pages)"
 	expect_gt "$disk: candidate bios" $((n - 1)) "$(total "$disk" candidate_bios)"
+	bounced=$(decisions "^.* $d .*action=bounce")
+	expect "$disk: bounce histogram: one sample per bounced bio" "$bounced" \
+		"$(hcount "$disk" bounce)"
+	expect "$disk: bounced-write histogram: one sample per bounced bio" "$bounced" \
+		"$(hcount "$disk" write_bounced)"
+	# writes, and the empty flushes of fsync (rwbs "FWS")
+	writes=$(grep ' block_bio_queue: ' "$WORK/trace" | grep -cE "^.* $d F?W" || true)
+	expect "$disk: write histograms: one sample per write bio queued" "$writes" \
+		"$(($(hcount "$disk" write) + $(hcount "$disk" write_bounced)))"
 done
 expect "$sd: bounced by the kernel" "$(decisions "^.* $(devno "$sd") .*action=bounce by=default")" \
 	"$(total "$sd" bounced_bios kernel)"
@@ -61,3 +108,14 @@ expect "$nb: bounced by the policy" "$(decisions "^.* $(devno "$nb") .*action=bo
 	"$(total "$nb" bounced_bios policy)"
 expect "$nb: bounced bytes" $((PAGES * ROUNDS * 4096)) "$(total "$nb" bounced_bytes policy)"
 expect "$nb: passed through" 0 "$(total "$nb" passthrough_bios kernel)"
+expect "$sd: pinned pages of cgroup /obs/a" $((PAGES * ROUNDS)) \
+	"$(cg_total "$sd" /obs/a pinned_pages)"
+expect "$nb: pinned pages of cgroup /obs/b" $((PAGES * ROUNDS)) \
+	"$(cg_total "$nb" /obs/b pinned_pages)"
+expect "$sd: pinned pages of cgroup /obs/b" 0 "$(cg_total "$sd" /obs/b pinned_pages)"
+expect "updates dropped" 0 "$(json 'sum(j["dropped_updates"].values())' < "$WORK/stats.json")"
+python3 "$REPO/tests/schema-check.py" --command stats "$WORK/stats.json" ||
+	fail "stats -j is not valid pinbounce/1"
+python3 "$REPO/tests/schema-check.py" --command hist "$WORK/hist.json" ||
+	fail "hist -j is not valid pinbounce/1"
+echo "ok: stats -j and hist -j are valid pinbounce/1"

@@ -1,0 +1,73 @@
+# pinbounce trace as a CI gate: it runs the command under the observers,
+# its figures match the workload, and its exit status tells a passing run
+# from a failed expectation and from a failed command.  Its report is
+# valid pinbounce/1 and says what failed.
+. "$PB_REPO/tests/vm/lib.sh"
+
+both_disks 64
+cleanup "$PB detach"
+PAGES=16
+ROUNDS=3
+
+# run STATUS REPORT TRACE-ARGS...: pinbounce trace, expecting STATUS.
+run() {
+	local want=$1 report=$2 status=0
+	shift 2
+	rm -f "$report"
+	"$PB" trace --json "$report" "$@" > "$WORK/out" 2> "$WORK/err" || status=$?
+	cat "$WORK/err"
+	[ "$status" = "$want" ] || fail "trace $*: exit status $status, expected $want"
+	python3 "$REPO/tests/schema-check.py" --command trace "$report" ||
+		fail "trace $*: the report is not valid pinbounce/1"
+	echo "ok: trace $*: status $status, report valid"
+}
+
+# metric REPORT NAME
+metric() { json "j['metrics']['$2']" < "$1"; }
+
+writer=("$BIN/pinwrite" -p $PAGES -r $ROUNDS "/dev/$sd")
+
+# Passing: the kernel bounces the stable-write disk's pinned pages.
+run 0 "$WORK/pass.json" -d "$sd" --expect "pinned_pages == $((PAGES * ROUNDS))" \
+	--expect "bounced_pages_kernel == $((PAGES * ROUNDS))" --expect 'passthrough_bios == 0' \
+	--expect 'bounce_p99_us < 1000000' --expect 'write_bounced_count >= 1' -- "${writer[@]}"
+grep -q '^pinwrite: rounds=3 ' "$WORK/out" || fail "the command's output did not reach stdout"
+expect "report: result" pass "$(json "j['result']" < "$WORK/pass.json")"
+expect "report: bounced pages" $((PAGES * ROUNDS)) "$(metric "$WORK/pass.json" bounced_pages)"
+expect "report: bounce samples = bounced bios" "$(metric "$WORK/pass.json" bounced_bios)" \
+	"$(metric "$WORK/pass.json" bounce_count)"
+expect "report: expectations passed" 5 \
+	"$(json "sum(e['passed'] for e in j['expectations'])" < "$WORK/pass.json")"
+
+# Failing expectation: status 3, named with the value seen.
+run 3 "$WORK/expect.json" -d "$sd" --expect 'pinned_pages > 0' --expect 'bounced_pages == 0' \
+	-- "${writer[@]}"
+grep -q "expectation failed: bounced_pages == 0 (bounced_pages is $((PAGES * ROUNDS)))" \
+	"$WORK/err" || fail "the failed expectation is not named with its value"
+expect "report: result" expectation_failed "$(json "j['result']" < "$WORK/expect.json")"
+expect "report: the failed one" "bounced_pages == 0" \
+	"$(json "[e['expect'] for e in j['expectations'] if not e['passed']][0]" < "$WORK/expect.json")"
+
+# A policy decides: passthrough on the stable-write disk.
+"$PB" -j policy load - <<< "rule keep dev $sd action passthrough" > /dev/null
+run 0 "$WORK/policy.json" -d "$sd" --expect 'bounced_pages == 0' \
+	--expect "passthrough_pages_policy == $((PAGES * ROUNDS))" -- "${writer[@]}"
+"$PB" policy clear
+
+# -d: the other disk saw nothing of it.
+run 3 "$WORK/other.json" -d "$nb" --expect 'pinned_bios > 0' -- "${writer[@]}"
+expect "-d $nb: pinned pages" 0 "$(metric "$WORK/other.json" pinned_pages)"
+
+# Failing command: its status, even when the expectations hold; killed: 128+N.
+run 4 "$WORK/cmd.json" --expect 'pinned_bios == 0' -- sh -c 'exit 4'
+expect "report: result" command_failed "$(json "j['result']" < "$WORK/cmd.json")"
+expect "report: exit status" 4 "$(json "j['exit_status']" < "$WORK/cmd.json")"
+run 137 "$WORK/kill.json" -- sh -c 'kill -KILL $$'
+expect "report: signal" 9 "$(json "j['signal']" < "$WORK/kill.json")"
+
+# The observers are gone afterwards.
+if bpftool prog show name pb_decided > /dev/null 2>&1 &&
+   [ -n "$(bpftool prog show name pb_decided)" ]; then
+	fail "trace left its observers attached"
+fi
+echo "ok: nothing left attached"
