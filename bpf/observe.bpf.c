@@ -60,11 +60,9 @@ struct {
 /* Set by user space: the kernel has the bounce series (and BIO_BOUNCED). */
 const volatile bool bounce_kernel;
 
-/* The bounce in progress on a task: __blk_queue_bounce() may sleep. */
+/* The bounce in progress on a task, from the decision to the copy made. */
 struct bouncing {
 	__u64 start_ns;
-	__u32 dev;
-	__u32 bounced;
 };
 
 struct {
@@ -157,38 +155,20 @@ static bool is_write(struct bio *bio)
 	return (bio->bi_opf & 0xff) == bpf_core_enum_value(enum req_op, REQ_OP_WRITE);
 }
 
-SEC("fentry/__blk_queue_bounce")
-int BPF_PROG(pb_bounce_enter, struct bio *bio, struct request_queue *q)
+/*
+ * A pinned bio was decided on (by the policy, if one is attached): the
+ * bounce, if any, starts here.  Only bios with pinned pages come by, so the
+ * common path pays nothing.  Per task: the allocation may sleep.
+ */
+SEC("fexit/blk_pin_bounce_decide")
+int BPF_PROG(pb_decide_exit, struct bio *bio, unsigned int nr_pinned, int ret)
 {
-	struct pb_obs_counters *c;
 	struct bouncing *b;
 
-	if (!is_write(bio) || !(bio->bi_flags & (1U << BIO_NEED_PIN_BOUNCE)))
-		return 0;
-	c = counters_of(bio);
-	if (c)
-		__sync_fetch_and_add(&c->candidate_bios, 1);
 	b = bpf_task_storage_get(&bouncing, bpf_get_current_task_btf(), NULL,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (b) {
+	if (b)
 		b->start_ns = bpf_ktime_get_ns();
-		b->dev = bio->bi_bdev->bd_dev;
-		b->bounced = 0;
-	}
-	return 0;
-}
-
-SEC("fexit/__blk_queue_bounce")
-int BPF_PROG(pb_bounce_exit, struct bio *bio, struct request_queue *q, struct bio *ret)
-{
-	struct bouncing *b = bpf_task_storage_get(&bouncing, bpf_get_current_task_btf(),
-						  NULL, 0);
-
-	if (!b || !b->start_ns)
-		return 0;
-	if (b->bounced)
-		hist_add(b->dev, PB_HIST_BOUNCE, bpf_ktime_get_ns() - b->start_ns);
-	b->start_ns = 0;
 	return 0;
 }
 
@@ -207,6 +187,9 @@ int BPF_PROG(pb_decided, struct bio *bio, unsigned int nr_pinned, unsigned int n
 	__sync_fetch_and_add(&c->pinned_bios, 1);
 	__sync_fetch_and_add(&c->pinned_pages, nr_pinned);
 	if (action != bpf_core_enum_value(enum blk_pin_bounce_action, BLK_PIN_BOUNCE)) {
+		b = bpf_task_storage_get(&bouncing, bpf_get_current_task_btf(), NULL, 0);
+		if (b)
+			b->start_ns = 0;
 		__sync_fetch_and_add(&c->passthrough_bios[by], 1);
 		__sync_fetch_and_add(&c->passthrough_pages[by], nr_pinned);
 		return 0;
@@ -214,9 +197,12 @@ int BPF_PROG(pb_decided, struct bio *bio, unsigned int nr_pinned, unsigned int n
 	__sync_fetch_and_add(&c->bounced_bios[by], 1);
 	__sync_fetch_and_add(&c->bounced_pages[by], nr_bounced);
 	__sync_fetch_and_add(&c->bounced_bytes[by], bio->bi_iter.bi_size);
+	/* the bounce clone is made and filled: the bounce's own cost */
 	b = bpf_task_storage_get(&bouncing, bpf_get_current_task_btf(), NULL, 0);
-	if (b)
-		b->bounced = 1;
+	if (b && b->start_ns) {
+		hist_add(bio->bi_bdev->bd_dev, PB_HIST_BOUNCE, bpf_ktime_get_ns() - b->start_ns);
+		b->start_ns = 0;
+	}
 	w = bpf_map_lookup_elem(&writes, &key);
 	if (w)
 		w->bounced = 1;
@@ -231,6 +217,13 @@ int BPF_PROG(pb_write_queued, struct bio *bio)
 
 	if (!is_write(bio))
 		return 0;
+	/* writeback marked it: the bounce code will look for pinned pages */
+	if (bounce_kernel && (bio->bi_flags & (1U << BIO_NEED_PIN_BOUNCE))) {
+		struct pb_obs_counters *c = counters_of(bio);
+
+		if (c)
+			__sync_fetch_and_add(&c->candidate_bios, 1);
+	}
 	w.dev = bio->bi_bdev->bd_dev;
 	if (bpf_map_update_elem(&writes, &key, &w, BPF_ANY))
 		drop(2);

@@ -35,7 +35,7 @@ static bool kernel_has_bounce(void)
 
 	if (!btf)
 		return false;
-	found = btf__find_by_name_kind(btf, "__blk_queue_bounce", BTF_KIND_FUNC) > 0 &&
+	found = btf__find_by_name_kind(btf, "blk_pin_bounce_decide", BTF_KIND_FUNC) > 0 &&
 		btf__find_by_name_kind(btf, "btf_trace_block_bio_pin_bounce",
 				       BTF_KIND_TYPEDEF) > 0;
 	btf__free(btf);
@@ -58,8 +58,7 @@ int pb_obs_open(struct pb_obs *o)
 	}
 	o->skel->rodata->bounce_kernel = o->bounce;
 	if (!o->bounce) {
-		bpf_program__set_autoload(o->skel->progs.pb_bounce_enter, false);
-		bpf_program__set_autoload(o->skel->progs.pb_bounce_exit, false);
+		bpf_program__set_autoload(o->skel->progs.pb_decide_exit, false);
 		bpf_program__set_autoload(o->skel->progs.pb_decided, false);
 	}
 	if (observe_bpf__load(o->skel)) {

@@ -100,6 +100,7 @@ static void bound(char *buf, size_t size, double v)
 void pb_hist_print(const struct pb_hist *h, bool millis)
 {
 	const char *unit = millis ? "msecs" : "usecs";
+	char a[24], b[24], c[24];
 	double div = millis ? 1e6 : 1e3;
 	unsigned int lo = 0, hi = 0;
 	__u64 max = 0;
@@ -112,7 +113,6 @@ void pb_hist_print(const struct pb_hist *h, bool millis)
 		max = h->slots[i] > max ? h->slots[i] : max;
 	printf("%10s%14s : count    distribution\n", unit, "");
 	for (unsigned int i = lo; i <= hi; i++) {
-		char a[24], b[24];
 		int stars = (int)(h->slots[i] * 40 / max);
 
 		bound(a, sizeof(a), pb_slot_low(i) / div);
@@ -121,9 +121,11 @@ void pb_hist_print(const struct pb_hist *h, bool millis)
 		       (unsigned long long)h->slots[i], stars,
 		       "****************************************");
 	}
-	printf("     count %llu, mean %.3g, p50 %.3g, p99 %.3g %s\n",
-	       (unsigned long long)h->count, pb_hist_mean(h) / div,
-	       pb_hist_quantile(h, 0.5) / div, pb_hist_quantile(h, 0.99) / div, unit);
+	bound(a, sizeof(a), pb_hist_mean(h) / div);
+	bound(b, sizeof(b), pb_hist_quantile(h, 0.5) / div);
+	bound(c, sizeof(c), pb_hist_quantile(h, 0.99) / div);
+	printf("     count %llu, mean %s, p50 %s, p99 %s %s\n",
+	       (unsigned long long)h->count, a, b, c, unit);
 }
 
 static void print_hist(const struct watch *w, const struct pb_span *sp)

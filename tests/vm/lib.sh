@@ -177,6 +177,24 @@ PB=${PB_CLI:-$REPO/build/san/pinbounce}
 
 # json EXPR: evaluate the Python expression EXPR on the JSON document on
 # stdin, bound to j.
+# wait_observers N: until N pinbounce commands have their observers attached
+# (programs show up when loaded, links once attached).
+wait_observers() {
+	local i n
+	for ((i = 0; i < 300; i++)); do
+		n=$( (bpftool -j prog show name pb_decided 2> /dev/null || echo) |
+			python3 -c 'import json, subprocess, sys
+text = sys.stdin.read().strip()
+progs = json.loads("[" + text.replace("}\n{", "},{") + "]") if text.startswith("{") else (json.loads(text) if text else [])
+ids = {p["id"] for p in progs}
+links = json.loads(subprocess.run(["bpftool", "-j", "link", "show"], capture_output=True, text=True).stdout or "[]")
+print(sum(1 for l in links if l.get("prog_id") in ids))')
+		[ "$n" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "$1 pinbounce observers did not attach"
+}
+
 json() { python3 -c "import json, sys; j = json.load(sys.stdin); print($1)"; }
 
 # outcome TARGET [PINWRITE-ARGS]: pinned writeback of TARGET, traced.

@@ -18,18 +18,6 @@ start() {
 	pids+=($!)
 }
 
-# Both commands attach their own observers; wait for the two pb_decided.
-wait_attached() {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		[ "$(bpftool prog show name pb_decided 2> /dev/null | grep -c '^[0-9]')" = 2 ] &&
-			return 0
-		sleep 0.1
-	done
-	cat "$WORK"/*.err
-	fail "the observers did not attach"
-}
-
 stop_all() {
 	local p
 	kill -TERM "${pids[@]}"
@@ -69,7 +57,7 @@ in_cgroup() {
 pids=()
 start stats
 start hist
-wait_attached
+wait_observers 2
 PB_TRACE_MORE=block_bio_queue
 trace_start
 in_cgroup obs/a "$BIN/pinwrite" -p $PAGES -r $ROUNDS "/dev/$sd" > /dev/null &
@@ -119,3 +107,17 @@ python3 "$REPO/tests/schema-check.py" --command stats "$WORK/stats.json" ||
 python3 "$REPO/tests/schema-check.py" --command hist "$WORK/hist.json" ||
 	fail "hist -j is not valid pinbounce/1"
 echo "ok: stats -j and hist -j are valid pinbounce/1"
+
+# The text view: biolatency's layout, a histogram a kind, with its summary.
+"$PB" hist -d "$sd" > "$WORK/hist.txt" 2>&1 &
+pids=($!)
+wait_observers 1
+"$BIN/pinwrite" -p $PAGES -r $ROUNDS "/dev/$sd" > /dev/null
+stop_all
+cat "$WORK/hist.txt"
+for what in "$sd: bounce (allocation and copy), per bio" "usecs               : count" \
+	"count $((PAGES * ROUNDS)), mean"; do
+	grep -qF "$what" "$WORK/hist.txt" || fail "hist: no '$what' in its text"
+done
+grep -q "$nb" "$WORK/hist.txt" && fail "hist -d $sd shows $nb"
+echo "ok: hist -d $sd: text histograms"
