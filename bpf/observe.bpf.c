@@ -2,9 +2,10 @@
 /*
  * The observers: per-device and per-cgroup counters of what the pinned-page
  * bounce decides, and log2 histograms of the bounce's own cost and of write
- * latency from queueing to the completion of its request, bounced or not.
- * Everything on the hot path is per CPU but the table of writes in flight,
- * a hash keyed by bio (its buckets lock apart).
+ * latency from submission to completion, bounced or not.  Every write runs
+ * one program, at completion, whose maps are per CPU; bios with pinned
+ * pages run two more.  Only a kernel whose bios carry no submission time
+ * adds one at submission, with a hash of writes in flight.
  *
  * On a kernel without the bounce series only the write latency programs
  * load; user space turns the others off and says so.
@@ -40,21 +41,17 @@ struct {
 	__type(value, __u64);
 } dropped SEC(".maps");
 
-struct inflight {
-	__u64 start_ns;
-	__u32 dev;
-	__u32 bounced;
-};
-
 /*
- * Writes queued and not yet completed.  LRU: the bios of devices without
- * requests (device mapper's own, say) never complete here and age out.
+ * Where the kernel has no submission time in the bio (bi_issue, with
+ * CONFIG_BLK_CGROUP up to 6.x): writes queued and not yet completed, by
+ * bio.  LRU: the bios of devices without requests (device mapper's own,
+ * say) never complete here and age out.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MAX_INFLIGHT);
 	__type(key, __u64);
-	__type(value, struct inflight);
+	__type(value, __u64);
 } writes SEC(".maps");
 
 /* Set by user space: the kernel has the bounce series (and BIO_BOUNCED). */
@@ -178,8 +175,6 @@ int BPF_PROG(pb_decided, struct bio *bio, unsigned int nr_pinned, unsigned int n
 {
 	__u32 by = by_prog ? PB_BY_POLICY : PB_BY_KERNEL;
 	struct pb_obs_counters *c = counters_of(bio);
-	__u64 key = (__u64)bio;
-	struct inflight *w;
 	struct bouncing *b;
 
 	if (!c)
@@ -203,60 +198,74 @@ int BPF_PROG(pb_decided, struct bio *bio, unsigned int nr_pinned, unsigned int n
 		hist_add(bio->bi_bdev->bd_dev, PB_HIST_BOUNCE, bpf_ktime_get_ns() - b->start_ns);
 		b->start_ns = 0;
 	}
-	w = bpf_map_lookup_elem(&writes, &key);
-	if (w)
-		w->bounced = 1;
 	return 0;
 }
 
+/* Only where the bio has no submission time of its own: see 'writes'. */
 SEC("tp_btf/block_bio_queue")
 int BPF_PROG(pb_write_queued, struct bio *bio)
 {
-	struct inflight w = { .start_ns = bpf_ktime_get_ns() };
-	__u64 key = (__u64)bio;
+	__u64 key = (__u64)bio, now = bpf_ktime_get_ns();
 
-	if (!is_write(bio))
-		return 0;
-	/* writeback marked it: the bounce code will look for pinned pages */
-	if (bounce_kernel && (bio->bi_flags & (1U << BIO_NEED_PIN_BOUNCE))) {
-		struct pb_obs_counters *c = counters_of(bio);
-
-		if (c)
-			__sync_fetch_and_add(&c->candidate_bios, 1);
-	}
-	w.dev = bio->bi_bdev->bd_dev;
-	if (bpf_map_update_elem(&writes, &key, &w, BPF_ANY))
+	if (is_write(bio) && bpf_map_update_elem(&writes, &key, &now, BPF_ANY))
 		drop(2);
 	return 0;
 }
 
-/* How many bios of a merged request are timed. */
+/* struct bio_issue: the submission time is the low 51 bits of bi_issue. */
+#define ISSUE_TIME_MASK	((1ULL << 51) - 1)
+
+/* How many bios of a merged request are looked at. */
 #define MAX_RQ_BIOS	32
 
 /*
- * A request completes: time each of its bios.  A bounced bio travels as
- * its bounce clone, which points back at the bio that was queued.
+ * A request completes (all or the first @nr_bytes of it): time each write
+ * bio it completes from its submission, and count the candidates among
+ * them.  A bounced bio travels as its bounce clone, which points back at
+ * the bio that was submitted.
  */
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(pb_write_done, struct request *rq, blk_status_t error, unsigned int nr_bytes)
 {
 	__u32 bounced_bit = 1U << BIO_BOUNCED;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_ns(), done = 0;
 	struct bio *bio = rq->bio;
 
-	for (int i = 0; i < MAX_RQ_BIOS && bio; i++) {
-		__u64 key = (__u64)bio;
-		struct inflight *w;
+	for (int i = 0; i < MAX_RQ_BIOS && bio; i++, bio = bio->bi_next) {
+		bool bounced = bounce_kernel && (bio->bi_flags & bounced_bit);
+		/* read through BPF_CORE_READ: bi_private is untyped */
+		struct bio *orig = bounced ? (struct bio *)bio->bi_private : bio;
+		__u64 start = 0, key = (__u64)orig;
 
-		if (bounce_kernel && (bio->bi_flags & bounced_bit))
-			key = (__u64)bio->bi_private;
-		w = bpf_map_lookup_elem(&writes, &key);
-		if (w) {
-			hist_add(w->dev, w->bounced ? PB_HIST_WRITE_BOUNCED : PB_HIST_WRITE,
-				 now - w->start_ns);
-			bpf_map_delete_elem(&writes, &key);
+		done += bio->bi_iter.bi_size;
+		if (done > nr_bytes)
+			break;		/* completes later */
+		if (!is_write(bio))
+			continue;
+		if (bpf_core_field_exists(orig->bi_issue)) {
+			start = now - ((now - BPF_CORE_READ(orig, bi_issue.value)) &
+				       ISSUE_TIME_MASK);
+		} else {
+			__u64 *t = bpf_map_lookup_elem(&writes, &key);
+
+			if (t) {
+				start = *t;
+				bpf_map_delete_elem(&writes, &key);
+			}
 		}
-		bio = bio->bi_next;
+		if (start)
+			hist_add(bio->bi_bdev->bd_dev,
+				 bounced ? PB_HIST_WRITE_BOUNCED : PB_HIST_WRITE, now - start);
+		/*
+		 * Writeback marked it: the bounce code looked for pinned pages.
+		 * A bounce clone is not marked, but has the bio's disk and blkcg.
+		 */
+		if (bounce_kernel && (bounced || (bio->bi_flags & (1U << BIO_NEED_PIN_BOUNCE)))) {
+			struct pb_obs_counters *c = counters_of(bio);
+
+			if (c)
+				__sync_fetch_and_add(&c->candidate_bios, 1);
+		}
 	}
 	return 0;
 }

@@ -28,29 +28,48 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static bool kernel_has_bounce(void)
+/* Whether struct @name of @btf has a member @member. */
+static bool has_member(const struct btf *btf, const char *name, const char *member)
+{
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_member *m = t ? btf_members(t) : NULL;
+
+	for (int i = 0; t && i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), member))
+			return true;
+	return false;
+}
+
+/*
+ * What the running kernel offers: the bounce series (its hook and its
+ * tracepoint), and a submission time in every bio (bi_issue).
+ */
+static void kernel_features(bool *bounce, bool *issue_time)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
-	bool found;
 
+	*bounce = *issue_time = false;
 	if (!btf)
-		return false;
-	found = btf__find_by_name_kind(btf, "blk_pin_bounce_decide", BTF_KIND_FUNC) > 0 &&
-		btf__find_by_name_kind(btf, "btf_trace_block_bio_pin_bounce",
-				       BTF_KIND_TYPEDEF) > 0;
+		return;
+	*bounce = btf__find_by_name_kind(btf, "blk_pin_bounce_decide", BTF_KIND_FUNC) > 0 &&
+		  btf__find_by_name_kind(btf, "btf_trace_block_bio_pin_bounce",
+					 BTF_KIND_TYPEDEF) > 0;
+	*issue_time = has_member(btf, "bio", "bi_issue");
 	btf__free(btf);
-	return found;
 }
 
 int pb_obs_open(struct pb_obs *o)
 {
+	bool issue_time;
+
 	memset(o, 0, sizeof(*o));
 	o->ncpus = libbpf_num_possible_cpus();
 	if (o->ncpus <= 0) {
 		p_err("cannot count the possible CPUs");
 		return -1;
 	}
-	o->bounce = kernel_has_bounce();
+	kernel_features(&o->bounce, &issue_time);
 	o->skel = observe_bpf__open();
 	if (!o->skel) {
 		p_err("cannot open the observers: %s", strerror(errno));
@@ -60,6 +79,11 @@ int pb_obs_open(struct pb_obs *o)
 	if (!o->bounce) {
 		bpf_program__set_autoload(o->skel->progs.pb_decide_exit, false);
 		bpf_program__set_autoload(o->skel->progs.pb_decided, false);
+	}
+	/* bios carry their submission time: no table of writes in flight */
+	if (issue_time) {
+		bpf_program__set_autoload(o->skel->progs.pb_write_queued, false);
+		bpf_map__set_max_entries(o->skel->maps.writes, 1);
 	}
 	if (observe_bpf__load(o->skel)) {
 		p_err("cannot load the observers: %s", strerror(errno));

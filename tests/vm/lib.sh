@@ -177,22 +177,28 @@ PB=${PB_CLI:-$REPO/build/san/pinbounce}
 
 # json EXPR: evaluate the Python expression EXPR on the JSON document on
 # stdin, bound to j.
-# wait_observers N: until N pinbounce commands have their observers attached
-# (programs show up when loaded, links once attached).
+# wait_observers N [PID...]: until N pinbounce commands have their
+# observers attached (a program shows when loaded, its link once attached),
+# failing early if one of the PIDs exits.
 wait_observers() {
-	local i n
-	for ((i = 0; i < 300; i++)); do
-		n=$( (bpftool -j prog show name pb_decided 2> /dev/null || echo) |
-			python3 -c 'import json, subprocess, sys
-text = sys.stdin.read().strip()
-progs = json.loads("[" + text.replace("}\n{", "},{") + "]") if text.startswith("{") else (json.loads(text) if text else [])
-ids = {p["id"] for p in progs}
-links = json.loads(subprocess.run(["bpftool", "-j", "link", "show"], capture_output=True, text=True).stdout or "[]")
-print(sum(1 for l in links if l.get("prog_id") in ids))')
-		[ "$n" -ge "$1" ] && return 0
+	local want=$1 i n id links p
+	shift
+	for ((i = 0; i < 600; i++)); do
+		links=$(bpftool link show 2> /dev/null || true)
+		n=0
+		for id in $(bpftool prog show name pb_decided 2> /dev/null |
+			    sed -n 's/^\([0-9]*\): .*/\1/p'); do
+			grep -qE "prog $id( |$)" <<< "$links" && n=$((n + 1))
+		done
+		[ "$n" -ge "$want" ] && return 0
+		for p in "$@"; do
+			kill -0 "$p" 2> /dev/null && continue
+			cat "$WORK"/*.err "$WORK"/*.json 2> /dev/null || true
+			fail "pinbounce (pid $p) exited before attaching"
+		done
 		sleep 0.1
 	done
-	fail "$1 pinbounce observers did not attach"
+	fail "$want pinbounce observers did not attach"
 }
 
 json() { python3 -c "import json, sys; j = json.load(sys.stdin); print($1)"; }

@@ -57,7 +57,7 @@ in_cgroup() {
 pids=()
 start stats
 start hist
-wait_observers 2
+wait_observers 2 "${pids[@]}"
 PB_TRACE_MORE=block_bio_queue
 trace_start
 in_cgroup obs/a "$BIN/pinwrite" -p $PAGES -r $ROUNDS "/dev/$sd" > /dev/null &
@@ -111,7 +111,7 @@ echo "ok: stats -j and hist -j are valid pinbounce/1"
 # The text view: biolatency's layout, a histogram a kind, with its summary.
 "$PB" hist -d "$sd" > "$WORK/hist.txt" 2>&1 &
 pids=($!)
-wait_observers 1
+wait_observers 1 "${pids[@]}"
 "$BIN/pinwrite" -p $PAGES -r $ROUNDS "/dev/$sd" > /dev/null
 stop_all
 cat "$WORK/hist.txt"
