@@ -1,7 +1,7 @@
 # pinbounce: see README.md.
 #   make check    install what is missing, build everything, run every test
 #   make demo     boot the patched kernel in a VM and show the bounce at work
-#   make bench    measure what the policy program costs pinned writeback
+#   make bench    measure what the policy program and the observers cost
 
 ARCH_DIR   := x86
 BUILD      := build
@@ -41,7 +41,8 @@ msg := @printf '  %-8s %s\n'
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps kernel vmlinux-h bpf user fixture tests check demo bench clean
+.PHONY: all deps kernel vmlinux-h bpf user fixture tests check demo bench bench-policy \
+	bench-observe clean
 
 all: bpf user tests
 
@@ -153,10 +154,13 @@ demo: deps
 	$(Q)tests/vm/run.sh $(KDIR) integrity
 
 # Benchmarks: figures, not pass/fail.
-bench: deps
+bench: bench-policy bench-observe
+
+bench-policy bench-observe: deps
 	$(Q)$(MAKE) --no-print-directory kernel
 	$(Q)$(MAKE) --no-print-directory all fixture
-	$(Q)tests/vm/run.sh $(KDIR) bench-policy
+	$(Q)$(if $(filter bench-policy,$@),tests/vm/run.sh $(KDIR) bench-policy, \
+		tests/bench-observe.sh $(KDIR))
 
 clean:
 	rm -rf $(BUILD)
