@@ -67,6 +67,9 @@ printf '%s\n' "policy check tests/fuzz/corpus/policy/pi-disks  # ok" "" \
 expect_cli 1 "$batch:3: command failed, 1 before it ran" batch file "$batch"
 expect_cli 1 '"error":"'"$batch"':3: command failed' -j batch file "$batch"
 expect_cli 2 "usage: pinbounce batch file FILE|-" batch
+expect_cli 1 "top needs a terminal on stdin and stdout" top
+expect_cli 2 "the interval must be a number of seconds from 0.1" top 0
+expect_cli 2 "top: unknown option '-x'" top -x
 rm -f "$batch"
 # JSON documents of schema pinbounce/1 (doc/), from this host's commands.
 schema_ok() {
