@@ -30,6 +30,9 @@ result $? fuzz-policy
 tests/host.sh "$kdir"
 result $? host
 
+tests/export-host.sh
+result $? export-host
+
 tests/kernel-patch.sh "$kdir"
 result $? kernel-patch
 

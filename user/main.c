@@ -221,7 +221,7 @@ static int do_help(int argc, char **argv)
 		"pinbounce hist [-d DISK] [-m] [interval [count]]\n"
 		"                         bounce cost and write latency histograms\n"
 		"pinbounce top [-d DISK] [interval]  the same, live, full screen\n"
-		"pinbounce export [--listen ADDR:PORT] [--textfile PATH [--interval SECS]]\n"
+		"pinbounce export [--listen ADDR:PORT] [--textfile PATH [--interval SECS] [--once]]\n"
 		"                         serve the counters to Prometheus\n"
 		"pinbounce trace [-d DISK] [--json FILE] [--expect EXPR]... -- CMD [ARGS]\n"
 		"                         run CMD under the observers; fail on expectations\n"
