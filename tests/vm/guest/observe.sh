@@ -121,3 +121,20 @@ for what in "$sd: bounce (allocation and copy), per bio" "usecs               : 
 done
 grep -q "$nb" "$WORK/hist.txt" && fail "hist -d $sd shows $nb"
 echo "ok: hist -d $sd: text histograms"
+
+# Writers on one CPU, preempting each other inside the policy program:
+# every pinned bio of the policy's disk is still decided by the policy,
+# none skipped by the trampoline's recursion guard (kernel-patch/0006).
+trace_start
+for i in 1 2 3; do
+	taskset -c 0 "$BIN/pinwrite" -p 4 -t "${PB_PREEMPT_SECONDS:-6}" "/dev/$nb" > /dev/null &
+	pids[i]=$!
+done
+wait "${pids[@]}"
+trace_stop
+misses=$(bpftool prog show name pb_policy | sed -n 's/.*recursion_misses \([0-9]*\).*/\1/p')
+expect "policy program: recursion misses" 0 "${misses:-0}"
+expect_gt "$nb: decisions by the policy, 3 writers" 0 \
+	"$(decisions "^.* $(devno "$nb") .*by=prog")"
+expect "$nb: decisions left to the kernel, 3 writers" 0 \
+	"$(decisions "^.* $(devno "$nb") .*by=default")"
