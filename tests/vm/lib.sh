@@ -201,6 +201,14 @@ wait_observers() {
 	fail "$want pinbounce observers did not attach"
 }
 
+# in_cgroup CG CMD...: run CMD as a member of cgroup CG (a path below
+# /sys/fs/cgroup): its writeback is charged there.
+in_cgroup() {
+	local cg=$1
+	shift
+	bash -c 'echo $$ > "/sys/fs/cgroup/$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}
+
 json() { python3 -c "import json, sys; j = json.load(sys.stdin); print($1)"; }
 
 # outcome TARGET [PINWRITE-ARGS]: pinned writeback of TARGET, traced.

@@ -50,9 +50,6 @@ before_deadline() { [ "$(date +%s)" -lt "$end" ]; }
 mkdir -p /sys/fs/cgroup/pbexport
 cleanup "rmdir /sys/fs/cgroup/pbexport"
 echo "+memory +io" > /sys/fs/cgroup/cgroup.subtree_control
-in_cgroup() {
-	bash -c 'echo $$ > /sys/fs/cgroup/pbexport/cgroup.procs && exec "$@"' pinwrite "$@"
-}
 
 "$PB" -j policy load - <<< "rule nb dev $nb action bounce" > /dev/null
 generation=$("$PB" -j status | json 'j["generation"]')
@@ -69,9 +66,9 @@ done
 echo "ok: the exporter answers on $URL"
 
 trace_start
-in_cgroup "$BIN/pinwrite" -p $PAGES -r $ROUNDS "/dev/$sd" > /dev/null &
+in_cgroup pbexport "$BIN/pinwrite" -p $PAGES -r $ROUNDS "/dev/$sd" > /dev/null &
 a=$!
-in_cgroup "$BIN/pinwrite" -p $PAGES -r $ROUNDS "/dev/$nb" > /dev/null &
+in_cgroup pbexport "$BIN/pinwrite" -p $PAGES -r $ROUNDS "/dev/$nb" > /dev/null &
 b=$!
 wait $a
 wait $b

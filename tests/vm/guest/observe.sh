@@ -47,11 +47,6 @@ cleanup "rmdir /sys/fs/cgroup/obs/a /sys/fs/cgroup/obs/b /sys/fs/cgroup/obs"
 for cg in "" obs; do
 	echo "+memory +io" > "/sys/fs/cgroup/$cg/cgroup.subtree_control"
 done
-in_cgroup() {
-	local cg=$1
-	shift
-	bash -c 'echo $$ > "/sys/fs/cgroup/$0/cgroup.procs" && exec "$@"' "$cg" "$@"
-}
 
 "$PB" -j policy load - <<< "rule nb dev $nb action bounce" > /dev/null
 pids=()

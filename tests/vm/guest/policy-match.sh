@@ -72,12 +72,6 @@ for cg in "" scratch scratch/b; do
 	echo "+memory +io" > "/sys/fs/cgroup/$cg/cgroup.subtree_control"
 done
 mount_ext4 "$sd"
-# in_cgroup CG CMD...: run CMD as a member of cgroup CG.
-in_cgroup() {
-	local cg=$1
-	shift
-	bash -c 'echo $$ > "/sys/fs/cgroup/$0/cgroup.procs" && exec "$@"' "$cg" "$@"
-}
 policy "rule s cgroup /scratch action passthrough"
 for cg in scratch/a scratch/b/c other; do
 	f=/run/mnt/${cg//\//-}
