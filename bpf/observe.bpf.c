@@ -77,11 +77,27 @@ static void drop(__u32 what)
 		__sync_fetch_and_add(n, 1);
 }
 
+/*
+ * The entry of @key in @map, made zero if missing; NULL (and counted in
+ * dropped[@what]) when the map is full.
+ */
+static void *lookup_or_init(void *map, const void *key, const void *zero, __u32 what)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(map, key);
+	if (!v)
+		drop(what);
+	return v;
+}
+
 static struct pb_obs_counters *counters_of(struct bio *bio)
 {
 	struct pb_obs_key key = { .dev = bio->bi_bdev->bd_dev };
 	static const struct pb_obs_counters zero;
-	struct pb_obs_counters *c;
 
 	if (bpf_core_field_exists(bio->bi_blkg) && bio->bi_blkg) {
 		struct cgroup *cgrp = bio->bi_blkg->blkcg->css.cgroup;
@@ -89,14 +105,7 @@ static struct pb_obs_counters *counters_of(struct bio *bio)
 		if (cgrp)
 			key.cgroup_id = BPF_CORE_READ(cgrp, kn, id);
 	}
-	c = bpf_map_lookup_elem(&counters, &key);
-	if (c)
-		return c;
-	bpf_map_update_elem(&counters, &key, &zero, BPF_NOEXIST);
-	c = bpf_map_lookup_elem(&counters, &key);
-	if (!c)
-		drop(0);
-	return c;
+	return lookup_or_init(&counters, &key, &zero, 0);
 }
 
 /* floor(log2(v)), 0 for 0: the BPF target has no count-leading-zeros. */
@@ -129,15 +138,9 @@ static void hist_add(__u32 dev, __u32 kind, __u64 ns)
 	struct pb_hist *h;
 	__u32 slot;
 
-	h = bpf_map_lookup_elem(&hists, &key);
-	if (!h) {
-		bpf_map_update_elem(&hists, &key, &zero, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&hists, &key);
-		if (!h) {
-			drop(1);
-			return;
-		}
-	}
+	h = lookup_or_init(&hists, &key, &zero, 1);
+	if (!h)
+		return;
 	slot = log2_u64(ns);
 	/* keep the bound where the verifier sees it */
 	asm volatile("%[s] &= 63" : [s] "+r"(slot));

@@ -314,6 +314,8 @@ static void put_hist(struct out *w, const struct family *fam, const struct label
 	sample(w, fam, "_count", base, val);
 }
 
+#define MAX_HIST_DEVS	256
+
 struct hdev {
 	unsigned int dev;
 	char name[64];
@@ -324,48 +326,23 @@ static int hdev_cmp(const void *a, const void *b)
 	return strcmp(((const struct hdev *)a)->name, ((const struct hdev *)b)->name);
 }
 
-/* The histogram of @dev and @kind (pb_snap_hist() reads dev 0 as "all"). */
-static void hist_of(const struct pb_obs_snap *s, unsigned int dev, unsigned int kind,
-		    struct pb_hist *h)
-{
-	memset(h, 0, sizeof(*h));
-	for (unsigned int i = 0; i < s->nhists; i++) {
-		const struct pb_obs_hist_row *r = &s->hists[i];
-
-		if (r->key.dev != dev || r->key.kind != kind)
-			continue;
-		for (unsigned int k = 0; k < PB_HIST_SLOTS; k++)
-			h->slots[k] += r->h.slots[k];
-		h->sum_ns += r->h.sum_ns;
-		h->count += r->h.count;
-	}
-}
-
 static void put_hists(struct out *w, const struct pb_obs *o, const struct pb_obs_snap *s)
 {
-	struct hdev *devs = calloc(s->nhists ? s->nhists : 1, sizeof(*devs));
-	unsigned int n = 0;
+	__u32 ids[MAX_HIST_DEVS];
+	unsigned int n = pb_snap_devices(s, 0, ids, MAX_HIST_DEVS);
+	struct hdev devs[MAX_HIST_DEVS];
 	struct pb_hist h;
 
-	if (!devs)
-		return;
-	for (unsigned int i = 0; i < s->nhists; i++) {
-		unsigned int d = s->hists[i].key.dev, j;
-
-		for (j = 0; j < n && devs[j].dev != d; j++)
-			;
-		if (j == n) {
-			devs[n].dev = d;
-			pb_dev_name(d, devs[n].name, sizeof(devs[n].name));
-			n++;
-		}
+	for (unsigned int i = 0; i < n; i++) {
+		devs[i].dev = ids[i];
+		pb_dev_name(ids[i], devs[i].name, sizeof(devs[i].name));
 	}
 	qsort(devs, n, sizeof(*devs), hdev_cmp);
 	for (unsigned int i = 0; o->bounce && i < n; i++) {
 		struct labels l = {};
 
 		label(&l, "device", devs[i].name);
-		hist_of(s, devs[i].dev, PB_HIST_BOUNCE, &h);
+		pb_snap_hist(s, devs[i].dev, PB_HIST_BOUNCE, &h);
 		put_hist(w, &bounce_hist, &l, &h);
 	}
 	for (unsigned int i = 0; i < n; i++) {
@@ -374,15 +351,14 @@ static void put_hists(struct out *w, const struct pb_obs *o, const struct pb_obs
 		label(&l, "device", devs[i].name);
 		lb = l;
 		label(&l, "bounced", "false");
-		hist_of(s, devs[i].dev, PB_HIST_WRITE, &h);
+		pb_snap_hist(s, devs[i].dev, PB_HIST_WRITE, &h);
 		put_hist(w, &write_hist, &l, &h);
 		if (!o->bounce)
 			continue;
 		label(&lb, "bounced", "true");
-		hist_of(s, devs[i].dev, PB_HIST_WRITE_BOUNCED, &h);
+		pb_snap_hist(s, devs[i].dev, PB_HIST_WRITE_BOUNCED, &h);
 		put_hist(w, &write_hist, &lb, &h);
 	}
-	free(devs);
 }
 
 /* The BPF programs */
@@ -849,74 +825,18 @@ static int listen_on(const struct sockaddr_storage *sa, socklen_t salen, const c
 	return fd;
 }
 
-/* The text file */
-
-static int fsync_dir_of(const char *path)
-{
-	char dir[PATH_MAX];
-	char *slash;
-	int fd, err;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	err = fsync(fd);
-	close(fd);
-	return err;
-}
-
-/* @path replaced whole: PATH.tmp.PID in its directory, synced, renamed over it. */
+/* The text file, replaced whole: node_exporter never reads half of it. */
 static int write_textfile(struct exporter *e, const char *path)
 {
-	char tmp[PATH_MAX], *body;
-	size_t len, done = 0;
-	int fd, n;
+	size_t len;
+	char *body = exposition(e, false, &len);
+	int err;
 
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		p_err("export: %s: the path is too long", path);
-		return -1;
-	}
-	body = exposition(e, false, &len);
 	if (!body)
 		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		p_err("export: cannot create %s: %s", tmp, strerror(errno));
-		free(body);
-		return -1;
-	}
-	while (done < len) {
-		ssize_t w = write(fd, body + done, len - done);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		done += w;
-	}
+	err = pb_replace_file(path, body, len);
 	free(body);
-	if (done < len || fsync(fd)) {
-		p_err("export: cannot write %s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (close(fd) || rename(tmp, path)) {
-		p_err("export: cannot replace %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	fsync_dir_of(path);
-	return 0;
+	return err;
 }
 
 /* Process start time from /proc: boot time plus the start in clock ticks. */

@@ -5,12 +5,15 @@
  * two snapshots, so that any number of readers can share the observers.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "cli.h"
 #include "report.h"
 
@@ -375,4 +378,66 @@ json_t *pb_json_dropped(const struct pb_span *sp)
 		       sp->cur->dropped[i] - then->dropped[i] : 0;
 	return json_pack("{s:I,s:I,s:I}", "counters", (json_int_t)d[0],
 			 "histograms", (json_int_t)d[1], "inflight", (json_int_t)d[2]);
+}
+
+/* fsync() the directory of @path, so that a rename in it is durable. */
+static void fsync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	fsync(fd);
+	close(fd);
+}
+
+int pb_replace_file(const char *path, const char *data, size_t len)
+{
+	char tmp[PATH_MAX];
+	size_t done = 0;
+	int fd, n;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		p_err("%s: the path is too long", path);
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		p_err("cannot create %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	while (done < len) {
+		ssize_t w = write(fd, data + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += w;
+	}
+	if (done < len || fsync(fd)) {
+		p_err("cannot write %s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (close(fd) || rename(tmp, path)) {
+		p_err("cannot replace %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	fsync_dir_of(path);
+	return 0;
 }

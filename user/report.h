@@ -77,6 +77,12 @@ void pb_hist_print(const struct pb_hist *h, bool millis);
 /* A cgroup's path below the cgroup2 mount, or "cgroup:ID" when unknown. */
 const char *pb_cgroup_path(__u64 id, char *buf, size_t size);
 
+/*
+ * Replace @path with @len bytes of @data whole or not at all: written to
+ * PATH.tmp.PID in the same directory, synced, renamed over @path.
+ */
+int pb_replace_file(const char *path, const char *data, size_t len);
+
 /* {"schema", "command", "bounce_observed", "unavailable"}. */
 json_t *pb_json_doc(const char *command, const struct pb_obs *o);
 json_t *pb_json_counters(const struct pb_obs_counters *c);

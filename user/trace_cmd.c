@@ -354,36 +354,23 @@ static void summary(const struct run *r)
 	}
 }
 
-/* Write @doc to @path whole or not at all: a temporary file, renamed. */
+/* The report, indented, in @path whole or not at all. */
 static int write_report(const char *path, json_t *doc)
 {
-	size_t len = strlen(path) + 32;
-	char *tmp = malloc(len);
-	int fd, err = -1;
+	char *text = json_dumps(doc, JSON_INDENT(2)), *line;
+	size_t len = text ? strlen(text) : 0;
+	int err;
 
-	if (!tmp)
+	line = text ? realloc(text, len + 2) : NULL;
+	if (!line) {
+		free(text);
+		p_err("out of memory");
 		return -1;
-	snprintf(tmp, len, "%s.tmp.%d", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		p_err("cannot write %s: %s", tmp, strerror(errno));
-		goto out;
 	}
-	if (json_dumpfd(doc, fd, JSON_INDENT(2)) || write(fd, "\n", 1) != 1 || fsync(fd)) {
-		p_err("cannot write %s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp, path)) {
-		p_err("cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	err = 0;
-out:
-	free(tmp);
+	line[len++] = '\n';
+	line[len] = '\0';
+	err = pb_replace_file(path, line, len);
+	free(line);
 	return err;
 }
 
