@@ -6,11 +6,20 @@
  * into them, and runs rounds of store-through-the-mapping + fsync.
  *
  *   pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS]
- *            [-H SECONDS] [-U] [-V] FILE
+ *            [-H SECONDS] [-U] [-s] [-V] FILE
  *
  * -H holds the pages pinned (and the writer running) for SECONDS before the
  * rounds, after printing "pinwrite: holding N pages".  -U unpins them
  * through the fixture before the rounds, keeping the fixture open.
+ *
+ * -s writes one sub-page block per page instead of storing through the
+ * mapping: in round R, SUBPAGE bytes at offset ((page + R) % 4) * SUBPAGE
+ * of each page with pwrite(), each followed by fsync(), so that every
+ * write back has one dirty buffer, 0, 1, 2 or 3 KiB into its page.
+ *
+ * -V reads the pages back from the disk with O_DIRECT.  Without a writer
+ * (-w) every byte must be what the page cache holds; with one, the bytes
+ * the rounds stored (the writer's may be newer than the last write back).
  *
  * Prints one line: rounds=R fsync_failures=F pinned=P verify=ok|bad|skipped
  * seconds=S, S the time the rounds took
@@ -33,6 +42,7 @@
 #define PAGE		4096UL
 #define USER_OFF	2048	/* the writer owns the start of each page */
 #define USER_LEN	64
+#define SUBPAGE		1024	/* the block size of the sub-page writes */
 
 static void die(const char *what)
 {
@@ -56,8 +66,35 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Read every page back from the device, bypassing the page cache. */
-static int verify(const char *path, unsigned long pages, uint64_t round)
+/*
+ * Round @round of -s: one SUBPAGE block of each page, a write back each.
+ * The block's bytes say which round, page and block they belong to.
+ */
+static unsigned long subpage_round(int fd, unsigned long pages, uint64_t round)
+{
+	unsigned char buf[SUBPAGE];
+	unsigned long failures = 0;
+
+	for (unsigned long i = 0; i < pages; i++) {
+		unsigned long block = (i + round) % (PAGE / SUBPAGE);
+		off_t off = i * PAGE + block * SUBPAGE;
+
+		for (unsigned int b = 0; b < SUBPAGE; b++)
+			buf[b] = (unsigned char)(round * 131 + i * 17 + block * 5 + b);
+		if (pwrite(fd, buf, SUBPAGE, off) != SUBPAGE)
+			die("pwrite");
+		if (fsync(fd))
+			failures++;
+	}
+	return failures;
+}
+
+/*
+ * Read every page back from the device, bypassing the page cache: all of
+ * it must equal @map, or with @writer only the bytes of the last round.
+ */
+static int verify(const char *path, const unsigned char *map, unsigned long pages,
+		  uint64_t round, int writer)
 {
 	unsigned char want[USER_LEN], *buf;
 	int fd = open(path, O_RDONLY | O_DIRECT), bad = 0;
@@ -71,6 +108,20 @@ static int verify(const char *path, unsigned long pages, uint64_t round)
 			fprintf(stderr, "pinwrite: page %lu: read back failed: %s\n",
 				i, strerror(errno));
 			bad++;
+			continue;
+		}
+		if (!writer) {
+			const unsigned char *pc = map + i * PAGE;
+			unsigned long off = 0;
+
+			while (off < PAGE && buf[off] == pc[off])
+				off++;
+			if (off < PAGE) {
+				fprintf(stderr,
+					"pinwrite: page %lu: byte %lu on disk is 0x%02x, the page cache has 0x%02x\n",
+					i, off, buf[off], pc[off]);
+				bad++;
+			}
 			continue;
 		}
 		fill(want, round, i);
@@ -88,7 +139,7 @@ static int verify(const char *path, unsigned long pages, uint64_t round)
 int main(int argc, char **argv)
 {
 	unsigned long pages = 16, rounds = 1, failures = 0, done = 0;
-	int pin = 1, unpin = 0, check = 0, opt, fd, pfd = -1;
+	int pin = 1, unpin = 0, check = 0, subpage = 0, opt, fd, pfd = -1;
 	struct pinfix_writer w = { .bytes = 0, .cpu = -1 };
 	double seconds = 0, start, end, elapsed;
 	unsigned int hold = 0;
@@ -96,7 +147,7 @@ int main(int argc, char **argv)
 	struct stat st;
 	long pinned = 0;
 
-	while ((opt = getopt(argc, argv, "p:nw:c:r:t:H:UV")) != -1) {
+	while ((opt = getopt(argc, argv, "p:nw:c:r:t:H:UsV")) != -1) {
 		switch (opt) {
 		case 'p':
 			pages = strtoul(optarg, NULL, 0);
@@ -122,12 +173,15 @@ int main(int argc, char **argv)
 		case 'U':
 			unpin = 1;
 			break;
+		case 's':
+			subpage = 1;
+			break;
 		case 'V':
 			check = 1;
 			break;
 		default:
 			fprintf(stderr,
-				"usage: pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS] [-H SECONDS] [-U] [-V] FILE\n");
+				"usage: pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS] [-H SECONDS] [-U] [-s] [-V] FILE\n");
 			return 2;
 		}
 	}
@@ -183,6 +237,10 @@ int main(int argc, char **argv)
 		if (seconds ? now() >= end : done >= rounds)
 			break;
 		done++;
+		if (subpage) {
+			failures += subpage_round(fd, pages, done);
+			continue;
+		}
 		for (unsigned long i = 0; i < pages; i++)
 			fill(map + i * PAGE + USER_OFF, done, i);
 		if (fsync(fd))
@@ -192,7 +250,7 @@ int main(int argc, char **argv)
 	elapsed = now() - start;
 	if (pfd >= 0 && ioctl(pfd, PINFIX_IOC_WRITER_STOP))
 		die("PINFIX_IOC_WRITER_STOP");
-	int bad = check ? verify(argv[optind], pages, done) : 0;
+	int bad = check ? verify(argv[optind], map, pages, done, w.bytes != 0) : 0;
 
 	printf("pinwrite: rounds=%lu fsync_failures=%lu pinned=%ld verify=%s seconds=%.3f\n",
 	       done, failures, pinned, check ? (bad ? "bad" : "ok") : "skipped", elapsed);

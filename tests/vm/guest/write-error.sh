@@ -1,0 +1,64 @@
+# A write error inside a bounced bio reaches the writer.  XFS writes large
+# folios back in bios of more than BIO_MAX_VECS pages; the bounce splits
+# them, and each part completes on its own.  One bad sector in the first
+# part (null_blk's badblocks, completion inline) must fail fsync() with EIO
+# even though every later part succeeds, and the kernel log must name the
+# sector that failed.
+. "$PB_REPO/tests/vm/lib.sh"
+
+load_fixture
+insmod "$KDIR/drivers/block/null_blk/null_blk.ko" nr_devices=0
+cleanup "rmmod null_blk"
+mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config
+nbc=/sys/kernel/config/nullb/pbbad
+mkdir "$nbc"
+cleanup "rmdir $nbc"
+echo 512 > "$nbc/size"
+echo 4096 > "$nbc/blocksize"
+echo 1 > "$nbc/memory_backed"
+echo 0 > "$nbc/irqmode"
+echo 1 > "$nbc/power"
+cleanup "echo 0 > $nbc/power"
+# 6.1 names a null_blk disk made through configfs after its directory.
+dev=pbbad
+for ((i = 0; i < 50; i++)); do
+	[ -b "/dev/$dev" ] && break
+	sleep 0.1
+done
+[ -b "/dev/$dev" ] || fail "null_blk made no /dev/$dev"
+
+mkfs.xfs -q -f "/dev/$dev"
+mount "/dev/$dev" /run/mnt
+cleanup "umount /run/mnt"
+make_file /run/mnt/file 2048
+# Read back through readahead, which gives XFS large folios.
+echo 3 > /proc/sys/vm/drop_caches
+cat /run/mnt/file > /dev/null
+
+# The file's first block on the device, in 512-byte sectors.
+first=$(xfs_bmap /run/mnt/file | sed -n 's/^[[:space:]]*0: \[0\.\.[0-9]*\]: \([0-9]*\)\.\..*/\1/p')
+[ -n "$first" ] || fail "no extent for the file: $(xfs_bmap /run/mnt/file)"
+bad=$((first + 1024))
+echo "file at sector $first of /dev/$dev; sector $bad (512 KiB into it) fails writes"
+echo "+$bad-$bad" > "$nbc/badblocks"
+
+trace_start
+"$REPO/build/pinforce" bounce -- "$BIN/pinwrite" -p 2048 -r 1 /run/mnt/file | tee "$WORK/out"
+trace_stop
+echo "-$bad-$bad" > "$nbc/badblocks"
+
+# The case really happened: bios were split at what one bounce holds, and
+# the pages around the bad sector were bounced.
+split=$(decisions " \+ 2048 pinned=256 bounced=256 action=bounce by=prog")
+expect_gt "bounced 1 MiB parts of split bios" 0 "$split"
+part=$(grep ' block_bio_pin_bounce: ' "$WORK/trace" | awk -v s="$bad" '
+	{ for (i = 1; i <= NF; i++) if ($i == "+") { a = $(i - 1); n = $(i + 1) } }
+	a <= s && s < a + n && / action=bounce / { print a }')
+expect "bounced bios that cover sector $bad" 1 "$(wc -w <<< "$part")"
+expect "fsync() failed" 1 "$(sed -n 's/.*fsync_failures=\([0-9]*\).*/\1/p' "$WORK/out")"
+# The log names the request that failed: it starts in that bounced part.
+logged=$(dmesg | sed -n "s/.*I\/O error, dev $dev, sector \([0-9]*\) op 0x1:(WRITE).*/\1/p" | tail -n 1)
+[ -n "$logged" ] || fail "the kernel log has no write error on $dev"
+[ "$part" -le "$logged" ] && [ "$logged" -le "$bad" ] ||
+	fail "the kernel log names a write at sector $logged, not the part at $part holding $bad"
+echo "ok: the kernel log names the failed write at sector $logged (part at $part, bad $bad)"
