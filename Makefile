@@ -140,7 +140,7 @@ $(BUILD)/tests/fuzz_policy: tests/fuzz/fuzz_policy.c $(POLICY_SRCS) | $(BUILD)/t
 $(BUILD)/bpf $(BUILD)/tests $(BUILD)/san:
 	$(Q)mkdir -p $@
 
-VM_TESTS := fixture default-stable default-nonstable force paths integrity policy \
+VM_TESTS := fixture default-stable default-nonstable force paths integrity subpage write-error policy \
 	policy-match policy-swap observe top export trace
 
 check: deps
