@@ -1,6 +1,7 @@
 #!/bin/bash
 # The VM runner must fail when a test fails, when a test or the whole guest
-# hangs, when the kernel warns, and when the guest crashes.  Each case boots
+# hangs, when a test takes more than half its timeout, when the kernel
+# warns, and when the guest crashes.  Each case boots
 # the VM with tests/vm/guest/selftest-*.sh and checks what the runner says.
 #
 #   tests/vm-selftest.sh KDIR
@@ -38,9 +39,10 @@ expect_run() {
 PB_TEST_TIMEOUT=5 expect_run test-failures \
 	"FAIL selftest-fail (exit status 3)" \
 	"FAIL selftest-hang (timed out after 5 s)" \
+	"FAIL selftest-slow (took " \
 	"FAIL kernel-log (kernel reported a problem:)" \
-	"vm: 1 passed, 3 failed" \
-	-- selftest-fail selftest-hang selftest-kmsg
+	"vm: 1 passed, 4 failed" \
+	-- selftest-fail selftest-hang selftest-slow selftest-kmsg
 PB_VM_TIMEOUT=30 PB_TEST_TIMEOUT=600 expect_run guest-hang \
 	"FAIL kernel-log (guest hung: killed after 30 s" \
 	-- selftest-hang

@@ -28,9 +28,11 @@ echo "guest: $(uname -r), $(nproc) CPUs, tests: $PB_TESTS" > /dev/ttyS0
 cd "$PB_REPO" || exit 1
 for t in $PB_TESTS; do
 	echo "guest: running $t" > /dev/ttyS0
+	start=$(date +%s)
 	timeout -k 5 "$PB_TEST_TIMEOUT" bash "tests/vm/guest/$t.sh" \
 		> "/run/out/$t.log" 2>&1 < /dev/null
 	echo $? > "/run/out/$t.rc"
+	echo $(($(date +%s) - start)) > "/run/out/$t.time"
 done
 dmesg > /run/out/dmesg.txt
 sync

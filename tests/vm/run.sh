@@ -5,7 +5,9 @@
 #
 #   tests/vm/run.sh [-o OUTDIR] KDIR NAME...
 #
-# Prints "ok NAME" or "FAIL NAME" per test, then "vm: N passed, N failed".
+# Prints "ok NAME (SECONDS s)" or "FAIL NAME" per test, then "vm: N passed,
+# N failed".  A test that takes more than half its timeout fails: it would
+# pass or fail by chance.
 # Fails when a test fails, when the guest does not finish in time
 # (PB_VM_TIMEOUT seconds, default 180 per test and at least one test's
 # PB_TEST_TIMEOUT, 600), or when the kernel log shows
@@ -77,9 +79,14 @@ pass=0
 fail=0
 for t in "${tests[@]}"; do
 	rc=$(cat "$out/$t.rc" 2>/dev/null || echo none)
+	took=$(cat "$out/$t.time" 2>/dev/null || echo "?")
 	sed "s/^/    $t: /" "$out/$t.log" 2>/dev/null
-	if [ "$rc" = 0 ]; then
-		echo "ok $t"
+	if [ "$rc" = 0 ] && [ "$took" -gt $((test_timeout / 2)) ]; then
+		# One that runs near its limit passes or fails by chance.
+		echo "FAIL $t (took $took s, more than half its $test_timeout s timeout)"
+		fail=$((fail + 1))
+	elif [ "$rc" = 0 ]; then
+		echo "ok $t ($took s)"
 		pass=$((pass + 1))
 	else
 		case $rc in

@@ -1,0 +1,2 @@
+# A test that passes but takes more than half its timeout.
+sleep 3
