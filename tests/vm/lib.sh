@@ -32,6 +32,14 @@ expect_gt() {
 	echo "ok: $1 ($3)"
 }
 
+# expect_le DESCRIPTION LIMIT GOT
+expect_le() {
+	if ! [ "$3" -le "$2" ]; then
+		fail "$1: expected at most $2, got $3"
+	fi
+	echo "ok: $1 ($3)"
+}
+
 on_exit() {
 	local i
 	for ((i = ${#PB_CLEANUPS[@]} - 1; i >= 0; i--)); do
