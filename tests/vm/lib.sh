@@ -86,6 +86,31 @@ null_blk_up() {
 	echo nullb0
 }
 
+# null_blk_configfs NAME ATTR=VALUE...: a memory-backed null_blk disk with
+# 4 KiB blocks made through configfs, with the given attributes (size in
+# MiB, zoned, irqmode, ...), removed at exit.  6.1 names the disk after its
+# configfs directory: /dev/NAME.
+null_blk_configfs() {
+	local name=$1 dir=/sys/kernel/config/nullb/$1 a i
+	shift
+	grep -q '^null_blk ' /proc/modules ||
+		insmod "$KDIR/drivers/block/null_blk/null_blk.ko" nr_devices=0
+	cleanup "rmmod null_blk"
+	mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config
+	mkdir "$dir"
+	cleanup "rmdir $dir"
+	for a in blocksize=4096 memory_backed=1 "$@"; do
+		echo "${a#*=}" > "$dir/${a%%=*}"
+	done
+	echo 1 > "$dir/power"
+	cleanup "echo 0 > $dir/power"
+	for ((i = 0; i < 50; i++)); do
+		[ -b "/dev/$name" ] && return 0
+		sleep 0.1
+	done
+	fail "null_blk made no /dev/$name"
+}
+
 stable_writes() {
 	cat "/sys/block/$1/queue/stable_writes"
 }

@@ -7,25 +7,9 @@
 . "$PB_REPO/tests/vm/lib.sh"
 
 load_fixture
-insmod "$KDIR/drivers/block/null_blk/null_blk.ko" nr_devices=0
-cleanup "rmmod null_blk"
-mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config
-nbc=/sys/kernel/config/nullb/pbbad
-mkdir "$nbc"
-cleanup "rmdir $nbc"
-echo 512 > "$nbc/size"
-echo 4096 > "$nbc/blocksize"
-echo 1 > "$nbc/memory_backed"
-echo 0 > "$nbc/irqmode"
-echo 1 > "$nbc/power"
-cleanup "echo 0 > $nbc/power"
-# 6.1 names a null_blk disk made through configfs after its directory.
 dev=pbbad
-for ((i = 0; i < 50; i++)); do
-	[ -b "/dev/$dev" ] && break
-	sleep 0.1
-done
-[ -b "/dev/$dev" ] || fail "null_blk made no /dev/$dev"
+null_blk_configfs "$dev" size=512 irqmode=0
+nbc=/sys/kernel/config/nullb/$dev
 
 mkfs.xfs -q -f "/dev/$dev"
 mount "/dev/$dev" /run/mnt

@@ -8,26 +8,8 @@
 . "$PB_REPO/tests/vm/lib.sh"
 
 load_fixture
-insmod "$KDIR/drivers/block/null_blk/null_blk.ko" nr_devices=0
-cleanup "rmmod null_blk"
-mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config
-nbc=/sys/kernel/config/nullb/pbzoned
-mkdir "$nbc"
-cleanup "rmdir $nbc"
-echo 1024 > "$nbc/size"
-echo 4096 > "$nbc/blocksize"
-echo 1 > "$nbc/memory_backed"
-echo 1 > "$nbc/zoned"
-echo 64 > "$nbc/zone_size"
-echo 1 > "$nbc/power"
-cleanup "echo 0 > $nbc/power"
-# 6.1 names a null_blk disk made through configfs after its directory.
 dev=pbzoned
-for ((i = 0; i < 50; i++)); do
-	[ -b "/dev/$dev" ] && break
-	sleep 0.1
-done
-[ -b "/dev/$dev" ] || fail "null_blk made no /dev/$dev"
+null_blk_configfs "$dev" size=1024 zoned=1 zone_size=64
 expect "$dev is zoned" host-managed "$(cat "/sys/block/$dev/queue/zoned")"
 max=$(cat "/sys/block/$dev/queue/zone_append_max_bytes")
 expect_le "largest zone append, in bytes: fits one bounce" $((255 * 4096)) "$max"
