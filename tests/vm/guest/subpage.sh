@@ -75,7 +75,7 @@ run() {
 # --- ext4 with 1 KiB blocks, one dirty buffer per write back --------------
 mkfs.ext4 -q -F -b 1024 "/dev/$dev"
 mount "/dev/$dev" /run/mnt
-cleanup "umount /run/mnt"
+cleanup "! mountpoint -q /run/mnt || umount /run/mnt"
 make_file /run/mnt/file 32
 for mode in default bounce passthrough; do
 	case $mode in
@@ -103,6 +103,7 @@ umount /run/mnt
 # --- the raw device: its page cache in 1 KiB buffers ----------------------
 # The block size holds while the device is open (the first open resets it).
 exec 7< "/dev/$dev"
+cleanup "exec 7<&-"
 blockdev --setbsz 1024 "/dev/$dev"
 expect "block size of /dev/$dev" 1024 "$(blockdev --getbsz "/dev/$dev")"
 run "raw $dev, by default" bounce default "/dev/$dev" "" -- -p 32 -r 4 -s
