@@ -2,6 +2,9 @@
 #   make check    install what is missing, build everything, run every test
 #   make demo     boot the patched kernel in a VM and show the bounce at work
 #   make bench    measure what the policy program and the observers cost
+#   make check-debug  the VM tests on the series built with KASAN, lockdep,
+#                 DEBUG_VM and the hung-task detector
+#   make check-full   check, then check-debug (longer than CI runs)
 
 ARCH_DIR   := x86
 BUILD      := build
@@ -16,8 +19,10 @@ INCLUDES   := -Iinclude -I$(BUILD)/bpf
 LDLIBS     := -lbpf -lelf -lz
 VMLINUX_H  := vmlinux/$(ARCH_DIR)/vmlinux.h
 
-# The patched kernel tree, cached outside the clone by kernel-patch/build.sh.
-KDIR_FILE  := $(BUILD)/kdir
+# The patched kernel tree, cached outside the clone by kernel-patch/build.sh;
+# KERNEL_FLAVOR=debug picks the debug build.
+KERNEL_FLAVOR ?=
+KDIR_FILE  := $(BUILD)/kdir$(if $(KERNEL_FLAVOR),-$(KERNEL_FLAVOR))
 KDIR        = $(shell cat $(KDIR_FILE) 2>/dev/null)
 
 DEBS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev dwarves \
@@ -29,8 +34,8 @@ DEBS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev dwarves \
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
-TEST_BINS := $(BUILD)/tests/pinwrite $(BUILD)/tests/test_policy $(BUILD)/tests/fuzz_policy \
-	$(BUILD)/san/pinbounce
+TEST_BINS := $(BUILD)/tests/pinwrite $(BUILD)/tests/failalloc $(BUILD)/tests/test_policy \
+	$(BUILD)/tests/fuzz_policy $(BUILD)/san/pinbounce
 
 ifeq ($(V),1)
 Q :=
@@ -41,8 +46,8 @@ msg := @printf '  %-8s %s\n'
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps kernel vmlinux-h bpf user fixture tests check demo bench bench-policy \
-	bench-observe clean
+.PHONY: all deps kernel vmlinux-h bpf user fixture tests check check-debug check-full demo \
+	bench bench-policy bench-observe clean
 
 all: bpf user tests
 
@@ -57,7 +62,8 @@ deps:
 
 kernel:
 	$(Q)mkdir -p $(BUILD)
-	$(Q)kernel-patch/build.sh > $(KDIR_FILE).tmp && mv $(KDIR_FILE).tmp $(KDIR_FILE)
+	$(Q)kernel-patch/build.sh $(KERNEL_FLAVOR) > $(KDIR_FILE).tmp && \
+		mv $(KDIR_FILE).tmp $(KDIR_FILE)
 	$(Q)echo "  KERNEL   $$(cat $(KDIR_FILE))"
 
 # vmlinux.h is kept in the tree so that the BPF programs build without a
@@ -116,6 +122,24 @@ $(BUILD)/tests/pinwrite: tests/vm/pinwrite.c include/pinfix.h | $(BUILD)/tests
 	$(msg) CC $@
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) $< -o $@
 
+# A test-only BPF tool: page allocations fail inside the bounce.
+$(BUILD)/tests/failalloc.tmp.o: tests/vm/failalloc.bpf.c $(VMLINUX_H) | $(BUILD)/tests
+	$(msg) BPF $@
+	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH_DIR) $(BPF_WARNINGS) \
+		-Ivmlinux/$(ARCH_DIR) -c $< -o $@
+
+$(BUILD)/tests/failalloc.bpf.o: $(BUILD)/tests/failalloc.tmp.o
+	$(msg) GEN-OBJ $@
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(BUILD)/tests/failalloc.skel.h: $(BUILD)/tests/failalloc.bpf.o
+	$(msg) GEN-SKEL $@
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(BUILD)/tests/failalloc: tests/vm/failalloc.c $(BUILD)/tests/failalloc.skel.h
+	$(msg) CC $@
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -I$(BUILD)/tests $< -o $@ $(LDLIBS)
+
 # Out-of-tree modules must be rebuilt whenever the kernel is: their BTF is
 # checked against the running vmlinux.
 fixture: kernel
@@ -141,13 +165,26 @@ $(BUILD)/bpf $(BUILD)/tests $(BUILD)/san:
 	$(Q)mkdir -p $@
 
 VM_TESTS := fixture default-stable default-nonstable force paths integrity subpage write-error \
-	zone-append policy \
+	pool-pressure zone-append policy \
 	policy-match policy-swap observe top export trace
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory kernel
 	$(Q)$(MAKE) --no-print-directory all fixture
 	$(Q)tests/check.sh $(VM_TESTS)
+
+# The debug kernel is several times slower under TCG: its tests get a
+# longer timeout, and still fail past half of it.
+check-debug: deps
+	$(Q)$(MAKE) --no-print-directory KERNEL_FLAVOR=debug kernel
+	$(Q)$(MAKE) --no-print-directory KERNEL_FLAVOR=debug all fixture
+	$(Q)PB_TEST_TIMEOUT=$${PB_TEST_TIMEOUT:-1800} PB_VM_TIMEOUT=$${PB_VM_TIMEOUT:-10800} \
+		tests/vm/run.sh \
+		$$(cat $(BUILD)/kdir-debug) $(VM_TESTS)
+
+check-full:
+	$(Q)$(MAKE) --no-print-directory check
+	$(Q)$(MAKE) --no-print-directory check-debug
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory kernel

@@ -260,10 +260,10 @@ int BPF_PROG(pb_write_done, struct request *rq, blk_status_t error, unsigned int
 			hist_add(bio->bi_bdev->bd_dev,
 				 bounced ? PB_HIST_WRITE_BOUNCED : PB_HIST_WRITE, now - start);
 		/*
-		 * Writeback marked it: the bounce code looked for pinned pages.
+		 * Writeback marked it: pinned pages added to it were noted.
 		 * A bounce clone is not marked, but has the bio's disk and blkcg.
 		 */
-		if (bounce_kernel && (bounced || (bio->bi_flags & (1U << BIO_NEED_PIN_BOUNCE)))) {
+		if (bounce_kernel && (bounced || (bio->bi_flags & (1U << BIO_PIN_CANDIDATE)))) {
 			struct pb_obs_counters *c = counters_of(bio);
 
 			if (c)

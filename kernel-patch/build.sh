@@ -3,6 +3,11 @@
 # the series, configure tinyconfig + pinbounce.config, build bzImage and
 # modules.  The tree is cached outside the clone, keyed by a hash of every
 # input, and its path is printed on stdout.
+#
+#   kernel-patch/build.sh [debug]
+#
+# "debug" adds debug.config (KASAN, lockdep, DEBUG_VM, ...) and keeps the
+# tree in a cache slot of its own.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,14 +16,22 @@ cache=${PINBOUNCE_CACHE:-$HOME/.cache/pinbounce}
 jobs=${JOBS:-$(($(nproc) + 1))}
 log() { echo "kernel: $*" >&2; }
 
+flavor=${1:-}
+configs=("$here/pinbounce.config")
+case $flavor in
+'') slot=kernel ;;
+debug) slot=kernel-debug; configs+=("$here/debug.config") ;;
+*) log "unknown flavor '$flavor' (expected: debug)"; exit 2 ;;
+esac
+
 [ -r "$tarball" ] || { log "$tarball missing (apt-get install linux-source-6.1)"; exit 1; }
 mapfile -t patches < <(ls "$here"/[0-9][0-9][0-9][0-9]-*.patch)
 # Inputs: the source package, the code the patches change (not their
 # messages), the configuration, this script and the tools.
 key=$({ stat -c '%s %Y' "$tarball"; sed -n '/^diff --git /,$p' "${patches[@]}";
-	cat "$here/pinbounce.config" "$0"; gcc --version | head -1; pahole --version; } |
+	cat "${configs[@]}" "$0"; gcc --version | head -1; pahole --version; } |
 	sha256sum | cut -c1-16)
-dir=$cache/kernel-$key
+dir=$cache/$slot-$key
 mkdir -p "$cache"
 exec 9>"$cache/.lock"
 flock 9
@@ -38,10 +51,10 @@ for p in "${patches[@]}"; do
 	patch -d "$dir" -p1 -s --forward --no-backup-if-mismatch < "$p"
 done
 
-log "configuring: tinyconfig + pinbounce.config"
+log "configuring: tinyconfig + ${configs[*]##*/}"
 make -s -C "$dir" tinyconfig >&2
 "$dir/scripts/kconfig/merge_config.sh" -m -O "$dir" "$dir/.config" \
-	"$here/pinbounce.config" >/dev/null
+	"${configs[@]}" >/dev/null
 make -s -C "$dir" olddefconfig >&2
 missing=0
 while IFS= read -r line; do
@@ -50,15 +63,15 @@ while IFS= read -r line; do
 		log "option did not stick: $line (have: $(grep "^${line%%=*}=" "$dir/.config" || echo unset))"
 		missing=1
 	fi
-done < "$here/pinbounce.config"
+done < <(cat "${configs[@]}")
 [ "$missing" = 0 ] || exit 1
 
 log "building bzImage and modules with -j$jobs (about 16 minutes on 2 cores)"
 make -s -C "$dir" -j"$jobs" bzImage modules >&2
 touch "$dir/.built"
 
-# Only the newest tree is kept: each one is about 1.5 GB.
-for old in "$cache"/kernel-*; do
+# Only the newest tree of each slot is kept: each one is about 1.5 GB.
+for old in "$cache/$slot"-????????????????; do
 	[ "$old" = "$dir" ] || rm -rf "$old"
 done
 echo "$dir"

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * failalloc: make every page allocation inside the block layer's bounce
+ * fail (tests/vm/failalloc.bpf.c) while a command runs.
+ *
+ *   failalloc -- CMD [ARG...]
+ *
+ * Prints how many allocations were made to fail and exits with CMD's
+ * status.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "failalloc.skel.h"
+
+int main(int argc, char **argv)
+{
+	struct failalloc_bpf *skel;
+	int status, err;
+	pid_t pid;
+
+	if (argc < 3 || strcmp(argv[1], "--")) {
+		fprintf(stderr, "usage: failalloc -- CMD [ARG...]\n");
+		return 2;
+	}
+	skel = failalloc_bpf__open_and_load();
+	if (!skel) {
+		fprintf(stderr, "failalloc: cannot load: %s (CONFIG_BPF_KPROBE_OVERRIDE?)\n",
+			strerror(errno));
+		return 1;
+	}
+	err = failalloc_bpf__attach(skel);
+	if (err) {
+		fprintf(stderr, "failalloc: cannot attach: %s\n", strerror(-err));
+		failalloc_bpf__destroy(skel);
+		return 1;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		perror("failalloc: fork");
+		failalloc_bpf__destroy(skel);
+		return 1;
+	}
+	if (!pid) {
+		execvp(argv[2], argv + 2);
+		fprintf(stderr, "failalloc: cannot run %s: %s\n", argv[2], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	printf("failalloc: %llu page allocations failed in the bounce, the pool ran dry %llu times\n",
+	       (unsigned long long)skel->bss->failed,
+	       (unsigned long long)skel->bss->pool_dry);
+	failalloc_bpf__destroy(skel);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
