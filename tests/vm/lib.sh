@@ -183,6 +183,16 @@ expect_untouched() {
 }
 
 # make_file PATH PAGES: a file with its blocks allocated and on disk.
+# bounce_cut DEV: the most pages one bounced bio on DEV may have, as many as
+# one request of single pages takes; the bounce splits larger bios there.
+bounce_cut() {
+	local q=/sys/block/$1/queue n
+	n=$(($(cat "$q/max_sectors_kb") / 4))
+	[ "$(cat "$q/max_segments")" -ge "$n" ] || n=$(cat "$q/max_segments")
+	[ "$n" -le 256 ] || n=256
+	echo "$n"
+}
+
 make_file() {
 	dd if=/dev/urandom of="$1" bs=4096 count="$2" status=none conv=fsync
 }

@@ -16,11 +16,7 @@ load_fixture
 dev=$(scsi_debug_up dif=1 dix=1 dev_size_mb=320)
 cleanup "rmmod scsi_debug"
 expect "$dev has stable writes" 1 "$(stable_writes "$dev")"
-# The most pages one bounced bio may have: one request of single pages.
-q=/sys/block/$dev/queue
-cut=$(($(cat $q/max_sectors_kb) / 4))
-[ "$(cat $q/max_segments)" -ge "$cut" ] || cut=$(cat $q/max_segments)
-[ "$cut" -le 256 ] || cut=256
+cut=$(bounce_cut "$dev")
 mkfs.xfs -q -f "/dev/$dev"
 mount "/dev/$dev" /run/mnt
 cleanup "umount /run/mnt"

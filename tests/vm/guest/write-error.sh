@@ -1,6 +1,6 @@
 # A write error inside a bounced bio reaches the writer.  XFS writes large
-# folios back in bios of more than BIO_MAX_VECS pages; the bounce splits
-# them, and each part completes on its own.  One bad sector in the first
+# folios back in bios larger than the disk takes in one request; the
+# bounce splits them there, and each part completes on its own.  One bad sector in the first
 # part (null_blk's badblocks, completion inline) must fail fsync() with EIO
 # even though every later part succeeds, and the kernel log must name the
 # sector that failed.
@@ -22,8 +22,9 @@ cat /run/mnt/file > /dev/null
 # The file's first block on the device, in 512-byte sectors.
 first=$(xfs_bmap /run/mnt/file | sed -n 's/^[[:space:]]*0: \[0\.\.[0-9]*\]: \([0-9]*\)\.\..*/\1/p')
 [ -n "$first" ] || fail "no extent for the file: $(xfs_bmap /run/mnt/file)"
-bad=$((first + 1024))
-echo "file at sector $first of /dev/$dev; sector $bad (512 KiB into it) fails writes"
+cut=$(bounce_cut "$dev")
+bad=$((first + cut * 4))
+echo "file at sector $first of /dev/$dev; sector $bad (half a bounce into it) fails writes"
 echo "+$bad-$bad" > "$nbc/badblocks"
 
 trace_start
@@ -33,8 +34,8 @@ echo "-$bad-$bad" > "$nbc/badblocks"
 
 # The case really happened: bios were split at what one bounce holds, and
 # the pages around the bad sector were bounced.
-split=$(decisions " \+ 2048 pinned=256 bounced=256 action=bounce by=prog")
-expect_gt "bounced 1 MiB parts of split bios" 0 "$split"
+split=$(decisions " \+ $((cut * 8)) pinned=$cut bounced=$cut action=bounce by=prog")
+expect_gt "bounced $cut-page parts of split bios" 0 "$split"
 part=$(grep ' block_bio_pin_bounce: ' "$WORK/trace" | awk -v s="$bad" '
 	{ for (i = 1; i <= NF; i++) if ($i == "+") { a = $(i - 1); n = $(i + 1) } }
 	a <= s && s < a + n && / action=bounce / { print a }')
