@@ -52,9 +52,9 @@ int main(int argc, char **argv)
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	printf("failalloc: %llu page allocations failed in the bounce, the pool ran dry %llu times\n",
-	       (unsigned long long)skel->bss->failed,
-	       (unsigned long long)skel->bss->pool_dry);
+	printf("failalloc: %llu page allocations failed in the bounce, ",
+	       (unsigned long long)skel->bss->failed);
+	printf("the pool ran dry %llu times\n", (unsigned long long)skel->bss->pool_dry);
 	failalloc_bpf__destroy(skel);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
