@@ -29,7 +29,7 @@ DEBS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev dwarves \
 	linux-source-6.1 qemu-system-x86 gcc make patch flex bison bc \
 	libssl-dev kmod cpio xz-utils perl python3 util-linux e2fsprogs \
 	xfsprogs btrfs-progs f2fs-tools dmsetup libcmocka-dev libclang-rt-14-dev libjansson-dev fdisk fio \
-	libmicrohttpd-dev libncurses-dev tmux prometheus libbpf-tools python3-jsonschema curl
+	libmicrohttpd-dev libncurses-dev tmux prometheus libbpf-tools python3-jsonschema curl mdadm
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -165,7 +165,7 @@ $(BUILD)/bpf $(BUILD)/tests $(BUILD)/san:
 	$(Q)mkdir -p $@
 
 VM_TESTS := fixture default-stable default-nonstable force paths integrity subpage write-error \
-	pool-pressure zone-append policy \
+	pool-pressure zone-append md-raid1 policy \
 	policy-match policy-swap observe top export trace
 
 check: deps

@@ -70,6 +70,26 @@ scsi_debug_up() {
 	fail "scsi_debug $* created no disk"
 }
 
+# scsi_debug_hosts N ARGS...: load scsi_debug with N hosts, each with a
+# store of its own, and print the names of their N disks.
+scsi_debug_hosts() {
+	local n=$1 i d disks
+	shift
+	insmod "$KDIR/drivers/scsi/scsi_debug.ko" add_host="$n" per_host_store=1 "$@"
+	for ((i = 0; i < 100; i++)); do
+		disks=()
+		for d in /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/*; do
+			[ -e "$d" ] && [ -b "/dev/${d##*/}" ] && disks+=("${d##*/}")
+		done
+		if [ "${#disks[@]}" = "$n" ]; then
+			echo "${disks[@]}"
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "scsi_debug add_host=$n $* created ${#disks[@]} disks"
+}
+
 # both_disks MB: the fixture, a scsi_debug disk of MB MiB with T10-PI in $sd
 # (stable writes) and a null_blk disk in $nb (none), removed at exit.
 both_disks() {

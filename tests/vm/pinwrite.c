@@ -6,11 +6,14 @@
  * into them, and runs rounds of store-through-the-mapping + fsync.
  *
  *   pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS]
- *            [-H SECONDS] [-U] [-s] [-V] FILE
+ *            [-H SECONDS] [-K SECONDS] [-U] [-s] [-V] FILE
  *
  * -H holds the pages pinned (and the writer running) for SECONDS before the
  * rounds, after printing "pinwrite: holding N pages".  -U unpins them
- * through the fixture before the rounds, keeping the fixture open.
+ * through the fixture before the rounds, keeping the fixture open.  -K keeps
+ * them pinned (and the writer running) for SECONDS after the rounds, after
+ * printing "pinwrite: kept N pages": what the last write back sent is on
+ * the disk then, and unpinning has not dirtied the pages again yet.
  *
  * -s writes one sub-page block per page instead of storing through the
  * mapping: in round R, SUBPAGE bytes at offset ((page + R) % 4) * SUBPAGE
@@ -142,12 +145,12 @@ int main(int argc, char **argv)
 	int pin = 1, unpin = 0, check = 0, subpage = 0, opt, fd, pfd = -1;
 	struct pinfix_writer w = { .bytes = 0, .cpu = -1 };
 	double seconds = 0, start, end, elapsed;
-	unsigned int hold = 0;
+	unsigned int hold = 0, keep = 0;
 	unsigned char *map;
 	struct stat st;
 	long pinned = 0;
 
-	while ((opt = getopt(argc, argv, "p:nw:c:r:t:H:UsV")) != -1) {
+	while ((opt = getopt(argc, argv, "p:nw:c:r:t:H:K:UsV")) != -1) {
 		switch (opt) {
 		case 'p':
 			pages = strtoul(optarg, NULL, 0);
@@ -170,6 +173,9 @@ int main(int argc, char **argv)
 		case 'H':
 			hold = strtoul(optarg, NULL, 0);
 			break;
+		case 'K':
+			keep = strtoul(optarg, NULL, 0);
+			break;
 		case 'U':
 			unpin = 1;
 			break;
@@ -181,7 +187,7 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr,
-				"usage: pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS] [-H SECONDS] [-U] [-s] [-V] FILE\n");
+				"usage: pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS] [-H SECONDS] [-K SECONDS] [-U] [-s] [-V] FILE\n");
 			return 2;
 		}
 	}
@@ -248,6 +254,11 @@ int main(int argc, char **argv)
 	}
 
 	elapsed = now() - start;
+	if (keep) {
+		printf("pinwrite: kept %ld pages\n", pinned);
+		fflush(stdout);
+		sleep(keep);
+	}
 	if (pfd >= 0 && ioctl(pfd, PINFIX_IOC_WRITER_STOP))
 		die("PINFIX_IOC_WRITER_STOP");
 	int bad = check ? verify(argv[optind], map, pages, done, w.bytes != 0) : 0;
