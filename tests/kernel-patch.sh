@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 rc=0
 
 tar -xf "$tarball" -C "$work" --strip-components=1 \
-	--wildcards '*/block' '*/fs' '*/include' '*/kernel' '*/mm' || exit 1
+	--wildcards '*/block' '*/drivers/md' '*/fs' '*/include' '*/kernel' '*/mm' || exit 1
 for p in "$repo"/kernel-patch/[0-9][0-9][0-9][0-9]-*.patch; do
 	name=$(basename "$p")
 	if ! patch -d "$work" -p1 --forward --dry-run < "$p" > "$work/patch.log" 2>&1 ||
