@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 
 objs="block/bounce.o block/bio.o block/blk-mq.o block/blk-core.o block/blk-merge.o
 	fs/buffer.o fs/mpage.o fs/iomap/buffered-io.o fs/ext4/page-io.o
-	fs/btrfs/extent_io.o fs/btrfs/zoned.o fs/f2fs/data.o kernel/bpf/btf.o
+	fs/btrfs/extent_io.o fs/btrfs/inode.o fs/btrfs/zoned.o fs/f2fs/data.o kernel/bpf/btf.o
 	kernel/bpf/verifier.o mm/page-writeback.o drivers/md/md.o"
 
 # KDIR is keyed by the code of the series: a pass there stays a pass.
