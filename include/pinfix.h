@@ -23,6 +23,13 @@ struct pinfix_writer {
 	__s32 cpu;		/* CPU to run on, or -1 for any */
 };
 
+struct pinfix_fill {
+	__u32 offset;		/* first byte written in each page */
+	__u32 len;		/* bytes written in each page */
+	__u32 value;		/* the byte written (low 8 bits) */
+	__u32 pad;
+};
+
 struct pinfix_status {
 	__u64 nr_pinned;	/* pages pinned by this file */
 	__u64 passes;		/* writer passes over all pages so far */
@@ -37,5 +44,7 @@ struct pinfix_status {
 #define PINFIX_IOC_WRITER_START	_IOW('P', 3, struct pinfix_writer)
 #define PINFIX_IOC_WRITER_STOP	_IO('P', 4)
 #define PINFIX_IOC_STATUS	_IOR('P', 5, struct pinfix_status)
+/* Write once into every pinned page, as a device DMA-ing now would. */
+#define PINFIX_IOC_FILL		_IOW('P', 6, struct pinfix_fill)
 
 #endif

@@ -32,6 +32,14 @@ expect_gt() {
 	echo "ok: $1 ($3)"
 }
 
+# expect_ge DESCRIPTION LIMIT GOT
+expect_ge() {
+	if ! [ "$3" -ge "$2" ]; then
+		fail "$1: expected at least $2, got $3"
+	fi
+	echo "ok: $1 ($3)"
+}
+
 # expect_le DESCRIPTION LIMIT GOT
 expect_le() {
 	if ! [ "$3" -le "$2" ]; then

@@ -6,7 +6,7 @@
  * into them, and runs rounds of store-through-the-mapping + fsync.
  *
  *   pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS]
- *            [-H SECONDS] [-K SECONDS] [-U] [-s] [-V] FILE
+ *            [-H SECONDS] [-K SECONDS] [-L BYTE] [-U] [-s] [-V] FILE
  *
  * -H holds the pages pinned (and the writer running) for SECONDS before the
  * rounds, after printing "pinwrite: holding N pages".  -U unpins them
@@ -14,6 +14,11 @@
  * them pinned (and the writer running) for SECONDS after the rounds, after
  * printing "pinwrite: kept N pages": what the last write back sent is on
  * the disk then, and unpinning has not dirtied the pages again yet.
+ *
+ * -L has the fixture write BYTE into the first LATE_LEN bytes of every
+ * pinned page once the rounds are over, as a device would after the write
+ * back, and then fsync()s: those bytes are on the disk only if the pages
+ * stayed dirty.  -V then checks them with the rest.
  *
  * -s writes one sub-page block per page instead of storing through the
  * mapping: in round R, SUBPAGE bytes at offset ((page + R) % 4) * SUBPAGE
@@ -46,6 +51,7 @@
 #define USER_OFF	2048	/* the writer owns the start of each page */
 #define USER_LEN	64
 #define SUBPAGE		1024	/* the block size of the sub-page writes */
+#define LATE_LEN	1024	/* what -L writes, at the start of each page */
 
 static void die(const char *what)
 {
@@ -146,11 +152,12 @@ int main(int argc, char **argv)
 	struct pinfix_writer w = { .bytes = 0, .cpu = -1 };
 	double seconds = 0, start, end, elapsed;
 	unsigned int hold = 0, keep = 0;
+	long late = -1;
 	unsigned char *map;
 	struct stat st;
 	long pinned = 0;
 
-	while ((opt = getopt(argc, argv, "p:nw:c:r:t:H:K:UsV")) != -1) {
+	while ((opt = getopt(argc, argv, "p:nw:c:r:t:H:K:L:UsV")) != -1) {
 		switch (opt) {
 		case 'p':
 			pages = strtoul(optarg, NULL, 0);
@@ -176,6 +183,9 @@ int main(int argc, char **argv)
 		case 'K':
 			keep = strtoul(optarg, NULL, 0);
 			break;
+		case 'L':
+			late = strtol(optarg, NULL, 0) & 0xff;
+			break;
 		case 'U':
 			unpin = 1;
 			break;
@@ -187,12 +197,13 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr,
-				"usage: pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS] [-H SECONDS] [-K SECONDS] [-U] [-s] [-V] FILE\n");
+				"usage: pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS] [-H SECONDS] [-K SECONDS] [-L BYTE] [-U] [-s] [-V] FILE\n");
 			return 2;
 		}
 	}
-	if (optind != argc - 1 || !pages || w.bytes > USER_OFF) {
-		fprintf(stderr, "pinwrite: need one FILE, PAGES > 0 and BYTES <= %d\n", USER_OFF);
+	if (optind != argc - 1 || !pages || w.bytes > USER_OFF || (late >= 0 && !pin)) {
+		fprintf(stderr, "pinwrite: need one FILE, PAGES > 0, BYTES <= %d, and no -L with -n\n",
+			USER_OFF);
 		return 2;
 	}
 
@@ -254,6 +265,14 @@ int main(int argc, char **argv)
 	}
 
 	elapsed = now() - start;
+	if (late >= 0) {
+		struct pinfix_fill f = { .offset = 0, .len = LATE_LEN, .value = late };
+
+		if (ioctl(pfd, PINFIX_IOC_FILL, &f))
+			die("PINFIX_IOC_FILL");
+		if (fsync(fd))
+			failures++;
+	}
 	if (keep) {
 		printf("pinwrite: kept %ld pages\n", pinned);
 		fflush(stdout);
