@@ -164,8 +164,8 @@ $(BUILD)/tests/fuzz_policy: tests/fuzz/fuzz_policy.c $(POLICY_SRCS) | $(BUILD)/t
 $(BUILD)/bpf $(BUILD)/tests $(BUILD)/san:
 	$(Q)mkdir -p $@
 
-VM_TESTS := fixture default-stable default-nonstable force paths integrity subpage write-error \
-	pool-pressure zone-append md-raid1 policy \
+VM_TESTS := fixture default-stable default-nonstable force paths integrity subpage late-dma write-error \
+	pool-pressure zone-append md-raid1 btrfs policy \
 	policy-match policy-swap observe top export trace
 
 check: deps
