@@ -75,16 +75,19 @@ vmlinux-h: kernel
 
 bpf: $(BPF_SKELS)
 
-$(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c $(VMLINUX_H) $(wildcard include/*.h) | $(BUILD)/bpf
+# Every BPF program, in bpf/ or a test's (tests/vm/), is built the same way:
+# DIR/NAME.bpf.c gives $(BUILD)/DIR/NAME.skel.h.
+$(BUILD)/%.tmp.o: %.bpf.c $(VMLINUX_H) $(wildcard include/*.h)
 	$(msg) BPF $@
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH_DIR) $(BPF_WARNINGS) \
 		-Ivmlinux/$(ARCH_DIR) -Iinclude -c $< -o $@
 
-$(BUILD)/bpf/%.bpf.o: $(BUILD)/bpf/%.tmp.o
+$(BUILD)/%.bpf.o: $(BUILD)/%.tmp.o
 	$(msg) GEN-OBJ $@
 	$(Q)$(BPFTOOL) gen object $@ $<
 
-$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(msg) GEN-SKEL $@
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
@@ -113,32 +116,21 @@ $(BUILD)/san/pinbounce: $(PINBOUNCE_DEPS) | $(BUILD)/san
 	$(Q)$(CC) -O1 -g $(SANITIZE) $(WARNINGS) $(INCLUDES) -Iuser $(PINBOUNCE_SRCS) -o $@ \
 		$(PINBOUNCE_LIBS)
 
-$(BUILD)/pinforce: user/pinforce.c user/hook.c user/hook.h $(BUILD)/bpf/force.skel.h \
-		include/pinbounce.h
+$(BUILD)/pinforce: user/pinforce.c user/hook.c user/hook.h user/run.c user/run.h \
+		$(BUILD)/bpf/force.skel.h include/pinbounce.h
 	$(msg) CC $@
-	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) user/pinforce.c user/hook.c -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) user/pinforce.c user/hook.c user/run.c -o $@ \
+		$(LDLIBS)
 
 $(BUILD)/tests/pinwrite: tests/vm/pinwrite.c include/pinfix.h | $(BUILD)/tests
 	$(msg) CC $@
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) $< -o $@
 
 # A test-only BPF tool: page allocations fail inside the bounce.
-$(BUILD)/tests/failalloc.tmp.o: tests/vm/failalloc.bpf.c $(VMLINUX_H) | $(BUILD)/tests
-	$(msg) BPF $@
-	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH_DIR) $(BPF_WARNINGS) \
-		-Ivmlinux/$(ARCH_DIR) -c $< -o $@
-
-$(BUILD)/tests/failalloc.bpf.o: $(BUILD)/tests/failalloc.tmp.o
-	$(msg) GEN-OBJ $@
-	$(Q)$(BPFTOOL) gen object $@ $<
-
-$(BUILD)/tests/failalloc.skel.h: $(BUILD)/tests/failalloc.bpf.o
-	$(msg) GEN-SKEL $@
-	$(Q)$(BPFTOOL) gen skeleton $< > $@
-
-$(BUILD)/tests/failalloc: tests/vm/failalloc.c $(BUILD)/tests/failalloc.skel.h
+$(BUILD)/tests/failalloc: tests/vm/failalloc.c user/run.c user/run.h \
+		$(BUILD)/tests/vm/failalloc.skel.h | $(BUILD)/tests
 	$(msg) CC $@
-	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -I$(BUILD)/tests $< -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -I$(BUILD)/tests/vm -Iuser $< user/run.c -o $@ $(LDLIBS)
 
 # Out-of-tree modules must be rebuilt whenever the kernel is: their BTF is
 # checked against the running vmlinux.

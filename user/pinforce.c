@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "run.h"
 #include "pinbounce.h"
 #include "hook.h"
 #include "force.skel.h"
@@ -29,7 +29,6 @@ int main(int argc, char **argv)
 {
 	struct force_bpf *skel;
 	int action, status, err;
-	pid_t pid;
 
 	if (argc < 4 || strcmp(argv[2], "--")) {
 		fprintf(stderr, "usage: pinforce bounce|passthrough -- CMD [ARG...]\n");
@@ -67,22 +66,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		perror("pinforce: fork");
+	status = run_command("pinforce", argv + 3);
+	if (status < 0) {
 		force_bpf__destroy(skel);
 		return 1;
 	}
-	if (!pid) {
-		execvp(argv[3], argv + 3);
-		fprintf(stderr, "pinforce: cannot run %s: %s\n", argv[3], strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
 	printf("pinforce: %llu decisions forced to %s\n",
 	       (unsigned long long)skel->bss->decisions, argv[1]);
 	force_bpf__destroy(skel);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return status;
 }

@@ -11,16 +11,15 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "run.h"
 #include "failalloc.skel.h"
 
 int main(int argc, char **argv)
 {
 	struct failalloc_bpf *skel;
 	int status, err;
-	pid_t pid;
 
 	if (argc < 3 || strcmp(argv[1], "--")) {
 		fprintf(stderr, "usage: failalloc -- CMD [ARG...]\n");
@@ -38,23 +37,14 @@ int main(int argc, char **argv)
 		failalloc_bpf__destroy(skel);
 		return 1;
 	}
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		perror("failalloc: fork");
+	status = run_command("failalloc", argv + 2);
+	if (status < 0) {
 		failalloc_bpf__destroy(skel);
 		return 1;
 	}
-	if (!pid) {
-		execvp(argv[2], argv + 2);
-		fprintf(stderr, "failalloc: cannot run %s: %s\n", argv[2], strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
 	printf("failalloc: %llu page allocations failed in the bounce, ",
 	       (unsigned long long)skel->bss->failed);
 	printf("the pool ran dry %llu times\n", (unsigned long long)skel->bss->pool_dry);
 	failalloc_bpf__destroy(skel);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return status;
 }

@@ -202,7 +202,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || !pages || w.bytes > USER_OFF || (late >= 0 && !pin)) {
-		fprintf(stderr, "pinwrite: need one FILE, PAGES > 0, BYTES <= %d, and no -L with -n\n",
+		fprintf(stderr,
+			"pinwrite: need one FILE, PAGES > 0, BYTES <= %d, and no -L with -n\n",
 			USER_OFF);
 		return 2;
 	}
