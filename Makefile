@@ -157,7 +157,7 @@ $(BUILD)/bpf $(BUILD)/tests $(BUILD)/san:
 	$(Q)mkdir -p $@
 
 VM_TESTS := fixture default-stable default-nonstable force paths integrity subpage late-dma write-error \
-	pool-pressure zone-append md-raid1 btrfs policy \
+	pool-pressure zone-append md-raid1 dm btrfs policy \
 	policy-match policy-swap observe top export trace
 
 check: deps

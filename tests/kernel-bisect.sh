@@ -15,7 +15,8 @@ trap 'rm -rf "$work"' EXIT
 objs="block/bounce.o block/bio.o block/blk-mq.o block/blk-core.o block/blk-merge.o
 	fs/buffer.o fs/mpage.o fs/iomap/buffered-io.o fs/ext4/page-io.o
 	fs/btrfs/extent_io.o fs/btrfs/inode.o fs/btrfs/zoned.o fs/f2fs/data.o kernel/bpf/btf.o
-	kernel/bpf/verifier.o mm/page-writeback.o drivers/md/md.o"
+	kernel/bpf/verifier.o mm/page-writeback.o drivers/md/md.o drivers/md/dm.o
+	drivers/md/dm-table.o drivers/md/dm-integrity.o drivers/md/dm-raid1.o"
 
 # KDIR is keyed by the code of the series: a pass there stays a pass.
 stamp=$kdir/.bisect-ok
