@@ -5,51 +5,46 @@
  * emergency pool.  Needs CONFIG_FUNCTION_ERROR_INJECTION and
  * CONFIG_BPF_KPROBE_OVERRIDE (should_fail_alloc_page() is on the error
  * injection list).
+ *
+ * "While it bounces" is read from the kernel stack: __blk_queue_bounce()
+ * is on it.  Marks set on entry and cleared on exit would stay set for good
+ * whenever the BPF trampoline skipped the exit program (it does when the
+ * program is already running on that CPU for a preempted task), and every
+ * later allocation of that thread would fail.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-/* Threads inside __blk_queue_bounce(). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, __u32);
-} bouncing SEC(".maps");
+#define MAX_DEPTH	48
+
+/* [start, end) of __blk_queue_bounce(), from /proc/kallsyms. */
+const volatile __u64 bounce_start;
+const volatile __u64 bounce_end;
 
 __u64 failed;
+__u64 pool_dry;
 
-SEC("fentry/__blk_queue_bounce")
-int BPF_PROG(bounce_enter)
+static bool in_bounce(void *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), one = 1;
+	__u64 ips[MAX_DEPTH];
+	long n = bpf_get_stack(ctx, ips, sizeof(ips), 0);
+	__u32 depth = n > 0 ? (__u32)n / sizeof(ips[0]) : 0;
 
-	bpf_map_update_elem(&bouncing, &tid, &one, BPF_ANY);
-	return 0;
-}
-
-SEC("fexit/__blk_queue_bounce")
-int BPF_PROG(bounce_exit)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	bpf_map_delete_elem(&bouncing, &tid);
-	return 0;
+	for (__u32 i = 0; i < MAX_DEPTH && i < depth; i++)
+		if (ips[i] >= bounce_start && ips[i] < bounce_end)
+			return true;
+	return false;
 }
 
 /*
  * The emergency pool ran dry under a bounce: the bio that asked gives back
  * what it took and waits for the pool.
  */
-__u64 pool_dry;
-
 SEC("fexit/mempool_alloc")
 int BPF_PROG(mempool_exit, mempool_t *pool, gfp_t gfp, void *ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	if (!ret && bpf_map_lookup_elem(&bouncing, &tid))
+	if (!ret && in_bounce(ctx))
 		__sync_fetch_and_add(&pool_dry, 1);
 	return 0;
 }
@@ -57,9 +52,7 @@ int BPF_PROG(mempool_exit, mempool_t *pool, gfp_t gfp, void *ret)
 SEC("kprobe/should_fail_alloc_page")
 int BPF_KPROBE(fail_in_bounce)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	if (!bpf_map_lookup_elem(&bouncing, &tid))
+	if (!in_bounce(ctx))
 		return 0;
 	__sync_fetch_and_add(&failed, 1);
 	bpf_override_return(ctx, 1);
