@@ -6,8 +6,10 @@
 #
 #   kernel-patch/build.sh [debug]
 #
-# "debug" adds debug.config (KASAN, lockdep, DEBUG_VM, ...) and keeps the
-# tree in a cache slot of its own.
+# "debug" adds debug.config (KASAN, lockdep, DEBUG_VM, ...); "stock" builds
+# the same source and configuration without the series (stock.config takes
+# out what only the series has), the baseline the patched kernel is measured
+# against.  Each flavor keeps its tree in a cache slot of its own.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,14 +23,16 @@ configs=("$here/pinbounce.config")
 case $flavor in
 '') slot=kernel ;;
 debug) slot=kernel-debug; configs+=("$here/debug.config") ;;
-*) log "unknown flavor '$flavor' (expected: debug)"; exit 2 ;;
+stock) slot=kernel-stock; configs+=("$here/stock.config") ;;
+*) log "unknown flavor '$flavor' (expected: debug or stock)"; exit 2 ;;
 esac
 
 [ -r "$tarball" ] || { log "$tarball missing (apt-get install linux-source-6.1)"; exit 1; }
-mapfile -t patches < <(ls "$here"/[0-9][0-9][0-9][0-9]-*.patch)
+patches=()
+[ "$flavor" = stock ] || mapfile -t patches < <(ls "$here"/[0-9][0-9][0-9][0-9]-*.patch)
 # Inputs: the source package, the code the patches change (not their
 # messages), the configuration, this script and the tools.
-key=$({ stat -c '%s %Y' "$tarball"; sed -n '/^diff --git /,$p' "${patches[@]}";
+key=$({ stat -c '%s %Y' "$tarball"; cat /dev/null "${patches[@]}" | sed -n '/^diff --git /,$p';
 	cat "${configs[@]}" "$0"; gcc --version | head -1; pahole --version; } |
 	sha256sum | cut -c1-16)
 dir=$cache/$slot-$key
@@ -56,14 +60,17 @@ make -s -C "$dir" tinyconfig >&2
 "$dir/scripts/kconfig/merge_config.sh" -m -O "$dir" "$dir/.config" \
 	"${configs[@]}" >/dev/null
 make -s -C "$dir" olddefconfig >&2
+# Each option as the last file to name it set it ("# CONFIG_X is not set"
+# takes back an earlier "CONFIG_X=y").
 missing=0
 while IFS= read -r line; do
-	case "$line" in CONFIG_*=*) ;; *) continue ;; esac
 	if ! grep -qxF -- "$line" "$dir/.config"; then
 		log "option did not stick: $line (have: $(grep "^${line%%=*}=" "$dir/.config" || echo unset))"
 		missing=1
 	fi
-done < <(cat "${configs[@]}")
+done < <(sed -n 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1=n/; /^CONFIG_/p' "${configs[@]}" |
+	 awk -F= '{ last[$1] = $0; order[$1] = NR } END { for (o in last) print order[o], last[o] }' |
+	 sort -n | cut -d' ' -f2- | grep -v '=n$')
 [ "$missing" = 0 ] || exit 1
 
 log "building bzImage and modules with -j$jobs (about 16 minutes on 2 cores)"
