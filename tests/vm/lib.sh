@@ -58,8 +58,10 @@ on_exit() {
 trap on_exit EXIT
 cleanup() { PB_CLEANUPS+=("$*"); }
 
+# The fixture, built for the kernel under test (PB_FIXTURE for another
+# build of it, e.g. the stock kernel's).
 load_fixture() {
-	grep -q '^pinfix ' /proc/modules || insmod "$REPO/tests/fixture/pinfix.ko"
+	grep -q '^pinfix ' /proc/modules || insmod "${PB_FIXTURE:-$REPO/tests/fixture/pinfix.ko}"
 }
 
 # scsi_debug_up ARGS...: load scsi_debug, print the name of its disk.
@@ -141,6 +143,73 @@ null_blk_configfs() {
 
 stable_writes() {
 	cat "/sys/block/$1/queue/stable_writes"
+}
+
+# Writes and reads a T10-PI disk refused, and btrfs data checksums that did
+# not match, as the kernel log has counted them so far.
+guard_errors() { dmesg | grep -ciE 'guard check failed' || true; }
+csum_errors() { dmesg | grep -ciE 'csum failed|checksum error' || true; }
+
+# A kernel without the series: no pinned-bounce decisions to trace.
+stock_kernel() { ! [ -d $TR/events/block/block_bio_pin_bounce ]; }
+
+# The filesystems the integrity and RDMA demonstrations run on, each on a
+# whole disk and on a partition.
+MATRIX_FS=${PB_MATRIX_FS:-ext4 ext4-1k xfs btrfs}
+
+# row_up FS WHERE: a new 320 MiB scsi_debug disk with T10-PI in $dev (each
+# filesystem gets its own: mkfs's WRITE SAME leaves scsi_debug's stored PI
+# stale), FS (ext4, ext4-1k, xfs or btrfs) made on it or, WHERE=part, on a
+# partition of it starting at 1 MiB ($target either way), mounted at
+# /run/mnt.  row_down undoes it.
+row_up() {
+	local fs=$1 where=$2 i
+	dev=$(scsi_debug_up dif=1 dix=1 dev_size_mb=320)
+	expect "$dev has stable writes" 1 "$(stable_writes "$dev")" > /dev/null
+	target=$dev
+	if [ "$where" = part ]; then
+		echo 'start=2048, type=83' | sfdisk -q "/dev/$dev" > /dev/null
+		target=${dev}1
+		for ((i = 0; i < 50; i++)); do
+			[ -b "/dev/$target" ] && break
+			sleep 0.1
+		done
+		[ -b "/dev/$target" ] || fail "no /dev/$target after partitioning /dev/$dev"
+	fi
+	case $fs in
+	ext4) mkfs.ext4 -q -F "/dev/$target" ;;
+	ext4-1k) mkfs.ext4 -q -F -b 1024 "/dev/$target" ;;
+	xfs) mkfs.xfs -q -f "/dev/$target" ;;
+	# btrfs-progs warns that it cannot drop caches (9p root).
+	btrfs) mkfs.btrfs -q -f "/dev/$target" > /dev/null 2>&1 ||
+		fail "mkfs.btrfs /dev/$target failed" ;;
+	*) fail "unknown filesystem $fs" ;;
+	esac
+	mount "/dev/$target" /run/mnt
+}
+
+row_down() {
+	umount /run/mnt
+	rmmod scsi_debug
+}
+
+# What row_up leaves behind when a test fails half way.
+row_cleanup() {
+	cleanup "! grep -q '^scsi_debug ' /proc/modules || rmmod scsi_debug"
+	cleanup "! mountpoint -q /run/mnt || umount /run/mnt"
+}
+
+# readback FILE: "ok" when FILE, fsync()ed, reads the same with O_DIRECT
+# (from the disk, its PI checked, and btrfs checks its checksums) as from
+# the page cache, else "bad".
+readback() {
+	if sync "$1" 2> /dev/null &&
+	   cmp -s <(dd if="$1" bs=1M iflag=direct status=none 2> /dev/null) \
+		  <(dd if="$1" bs=1M status=none); then
+		echo ok
+	else
+		echo bad
+	fi
 }
 
 # Record the pinned-bounce decisions and the bounces of the block layer,
@@ -289,4 +358,33 @@ outcome() {
 	trace_start
 	"$BIN/pinwrite" -p 16 -r 2 "$@" "$target" > /dev/null
 	trace_stop
+}
+
+# rxe_up: Soft-RoCE on one end of a veth pair made for it, in $rxe, with the
+# index of its RoCE v2 GID for $rdma_ip in $rxe_gid.  Both ib_write_bw ends
+# use this one device: rxe loops the packets back inside itself (6.1's rxe
+# delivers only what arrives on the netdev it is bound to, and knows no
+# network namespaces).
+rdma_ip=10.77.0.1
+rxe_up() {
+	local i g
+	rxe=pbrxe0
+	ip link add pbveth0 type veth peer name pbveth1
+	cleanup "ip link del pbveth0"
+	ip addr add "$rdma_ip/24" dev pbveth0
+	ip link set pbveth0 up
+	ip link set pbveth1 up
+	rdma link add "$rxe" type rxe netdev pbveth0
+	cleanup "rdma link del $rxe"
+	rxe_gid=
+	for ((i = 0; i < 50; i++)); do
+		for g in /sys/class/infiniband/$rxe/ports/1/gids/*; do
+			[ "$(cat "$g")" = "0000:0000:0000:0000:0000:ffff:0a4d:0001" ] || continue
+			[ "$(cat "${g%/gids/*}/gid_attrs/types/${g##*/}" 2> /dev/null)" = "RoCE v2" ] || continue
+			rxe_gid=${g##*/}
+		done
+		[ -z "$rxe_gid" ] || break
+		sleep 0.1
+	done
+	[ -n "$rxe_gid" ] || fail "$rxe has no RoCE v2 GID for $rdma_ip"
 }

@@ -64,7 +64,7 @@ timeout -k 10 "$vm_timeout" qemu-system-x86_64 "${accel[@]}" -m 2G -smp 2 \
 	-nodefaults -display none -no-reboot \
 	-serial "file:$out/console.log" \
 	-kernel "$kdir/arch/x86/boot/bzImage" \
-	-append "console=ttyS0 root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro init=$repo/tests/vm/guest-init.sh panic=-1 oops=panic" \
+	-append "console=ttyS0 log_buf_len=32M root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro init=$repo/tests/vm/guest-init.sh panic=-1 oops=panic" \
 	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
 	-device virtio-9p-pci,fsdev=root,mount_tag=root \
 	-fsdev "local,id=out,path=$out,security_model=none" \

@@ -19,8 +19,6 @@
 seconds=${PB_BTRFS_SECONDS:-5}
 load_fixture
 cleanup "! grep -q '^scsi_debug ' /proc/modules || rmmod scsi_debug"
-guard_errors() { dmesg | grep -ciE 'guard check failed' || true; }
-csum_errors() { dmesg | grep -ciE 'csum failed|checksum error' || true; }
 
 # phase WHAT [PINFORCE-ACTION]: pinned writes with the thread scribbling;
 # sets failures, verify, guard and csum for them, and scrubbed (ok or bad,

@@ -13,7 +13,6 @@
 seconds=${PB_DM_SECONDS:-5}
 load_fixture
 cleanup "! grep -q '^scsi_debug ' /proc/modules || rmmod scsi_debug"
-guard_errors() { dmesg | grep -ciE 'guard check failed' || true; }
 tag_errors() { dmesg | grep -ciE 'checksum failed' || true; }
 pages=64
 

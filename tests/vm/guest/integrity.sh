@@ -1,47 +1,74 @@
-# The failure the bounce exists for.  A file on ext4 on scsi_debug with
+# The failure the bounce exists for.  A file on a scsi_debug disk with
 # DIF/DIX, its pages mmapped and pinned, the fixture's kernel thread writing
 # into them on one CPU (a device DMA-ing into the buffer) while the test
 # stores through the mapping and fsyncs on the other.  Pinned pages passed
-# through: the guard tags computed by the block layer no longer match the
-# data when the disk checks them, and fsync fails.  Bounced: no failure,
-# and the data reads back intact.
+# through (forced by BPF, or a kernel without the series): the guard tags
+# computed by the block layer no longer match the data when the disk checks
+# them, and fsync fails.  Bounced (the default): no failure, and the data
+# reads back from the disk byte for byte (pinwrite -V, O_DIRECT; btrfs
+# checks its checksums on that read).  On each filesystem of the matrix, on
+# the whole disk (integrity-part.sh: on a partition).
 . "$PB_REPO/tests/vm/lib.sh"
 
-seconds=${PB_INTEGRITY_SECONDS:-8}
+seconds=${PB_INTEGRITY_SECONDS:-4}
+where=${PB_MATRIX_WHERE:-disk}
 load_fixture
-dev=$(scsi_debug_up dif=1 dix=1 dev_size_mb=64)
-cleanup "rmmod scsi_debug"
-mkfs.ext4 -q -F "/dev/$dev"
-mount "/dev/$dev" /run/mnt
-cleanup "umount /run/mnt"
-make_file /run/mnt/file 64
+row_cleanup
 
-guard_errors() { dmesg | grep -ciE 'guard check failed' || true; }
-
-run() {
-	local action=$1 before
-	before=$(guard_errors)
-	taskset -c 0 "$REPO/build/pinforce" "$action" -- "$BIN/pinwrite" -p 64 -w 64 -c 1 \
-		-t "$seconds" $2 /run/mnt/file > "$WORK/$action" || true
-	cat "$WORK/$action" >&2
-	fsync_failures=$(sed -n 's/.*fsync_failures=\([0-9]*\).*/\1/p' "$WORK/$action")
-	verify=$(sed -n 's/.*verify=\([a-z]*\).*/\1/p' "$WORK/$action")
-	guard=$(($(guard_errors) - before))
+# phase WHAT MODE: pinned writes with the thread scribbling; MODE is stock,
+# passthrough (forced) or bounce (the default).  Sets failures, verify,
+# guard and csum.
+phase() {
+	local what=$1 mode=$2 g c
+	local cmd=("$BIN/pinwrite" -p 64 -w 64 -c 1 -t "$seconds" -V /run/mnt/file)
+	[ "$mode" != passthrough ] || cmd=("$REPO/build/pinforce" passthrough -- "${cmd[@]}")
+	g=$(guard_errors) c=$(csum_errors)
+	[ "$mode" = stock ] || trace_start
+	taskset -c 0 "${cmd[@]}" > "$WORK/out" 2>&1 || true
+	[ "$mode" = stock ] || trace_stop
+	failures=$(sed -n 's/.*fsync_failures=\([0-9]*\).*/\1/p' "$WORK/out")
+	verify=$(sed -n 's/.*verify=\([a-z]*\).*/\1/p' "$WORK/out")
+	[ -n "$failures" ] || fail "$what, $mode: pinwrite failed: $(cat "$WORK/out")"
+	guard=$(($(guard_errors) - g)) csum=$(($(csum_errors) - c))
+	echo "  $what, $mode: $(grep '^pinwrite: rounds' "$WORK/out") guard=$guard csum=$csum"
+	case $mode in
+	passthrough) expect_outcome "$what, passthrough" passthrough prog > /dev/null ;;
+	bounce) expect_outcome "$what, bounce" bounce default > /dev/null ;;
+	esac
 }
 
-echo "scsi_debug disk $dev: T10-PI (DIF type 1 + DIX), stable writes $(stable_writes "$dev")"
-echo "64 pages of /run/mnt/file mapped and pinned; the fixture's thread rewrites"
-echo "the first 64 bytes of each on CPU 1 while CPU 0 stores and fsyncs."
-echo "phase 1: ${seconds} s with pinned pages passed through unbounced"
-run passthrough ""
-pt_failures=$fsync_failures pt_guard=$guard
-echo "phase 2: ${seconds} s with pinned pages bounced, then read back with O_DIRECT"
-run bounce -V
-bn_failures=$fsync_failures bn_guard=$guard bn_verify=$verify
-
-echo "integrity: passthrough_failures=$pt_failures bounce_failures=$bn_failures seconds=$seconds"
-expect_gt "passthrough: failed fsyncs (else this proves nothing)" 0 "$pt_failures"
-expect_gt "passthrough: guard check failures in the kernel log" 0 "$pt_guard"
-expect "bounce: failed fsyncs" 0 "$bn_failures"
-expect "bounce: guard check failures in the kernel log" 0 "$bn_guard"
-expect "bounce: data read back" ok "$bn_verify"
+echo "64 pages of a file mapped and pinned; the fixture's thread rewrites the"
+echo "first 64 bytes of each on CPU 1 while CPU 0 stores and fsyncs, ${seconds} s a run."
+total_st=0 total_pt=0 total_bn=0
+for fs in $MATRIX_FS; do
+	what="$fs on a $where"
+	row_up "$fs" "$where"
+	make_file /run/mnt/file 64
+	st=- pt=- bn=- back=-
+	if stock_kernel; then
+		phase "$what" stock
+		st=$((failures + csum))
+		total_st=$((total_st + st))
+		expect_gt "$what, stock kernel: failed writes (else this proves nothing)" 0 "$st"
+	else
+		phase "$what" passthrough
+		pt=$((failures + csum))
+		total_pt=$((total_pt + pt))
+		expect_gt "$what, passed through: failed writes (else this proves nothing)" 0 "$pt"
+		phase "$what" bounce
+		bn=$failures back=$verify
+		total_bn=$((total_bn + bn))
+		expect "$what, bounced: failed fsyncs" 0 "$failures"
+		expect "$what, bounced: guard check failures" 0 "$guard"
+		expect "$what, bounced: checksum failures" 0 "$csum"
+		expect "$what, bounced: data read back" ok "$verify"
+	fi
+	echo "integrity-row: fs=$fs on=$where stock_failures=$st passthrough_failures=$pt bounce_failures=$bn readback=$back"
+	row_down
+done
+if stock_kernel; then
+	total_pt=- total_bn=-
+else
+	total_st=-
+fi
+echo "integrity: stock_failures=$total_st passthrough_failures=$total_pt bounce_failures=$total_bn seconds=$seconds on=$where"

@@ -22,7 +22,6 @@ mount /dev/md0 /run/mnt
 cleanup "umount /run/mnt 2>/dev/null"
 make_file /run/mnt/file 64
 
-guard_errors() { dmesg | grep -ciE 'guard check failed' || true; }
 before=$(guard_errors)
 off=$(mdadm --examine "/dev/$a" | sed -n 's/^ *Data Offset : \([0-9]*\) sectors.*/\1/p')
 [ -n "$off" ] || fail "no data offset in mdadm --examine /dev/$a"
