@@ -4,7 +4,10 @@
 #   make bench    measure what the policy program and the observers cost
 #   make check-debug  the VM tests on the series built with KASAN, lockdep,
 #                 DEBUG_VM and the hung-task detector
-#   make check-full   check, then check-debug (longer than CI runs)
+#   make check-full   check, check-debug, then check-stock (longer than CI runs)
+#   make check-stock  the integrity and RDMA demonstrations on the stock
+#                 kernel: every one of them must fail there
+#   make demo-rdma    Soft-RoCE and perftest on the stock and the patched kernel
 
 ARCH_DIR   := x86
 BUILD      := build
@@ -29,7 +32,8 @@ DEBS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev dwarves \
 	linux-source-6.1 qemu-system-x86 gcc make patch flex bison bc \
 	libssl-dev kmod cpio xz-utils perl python3 util-linux e2fsprogs \
 	xfsprogs btrfs-progs f2fs-tools dmsetup libcmocka-dev libclang-rt-14-dev libjansson-dev fdisk fio \
-	libmicrohttpd-dev libncurses-dev tmux prometheus libbpf-tools python3-jsonschema curl mdadm
+	libmicrohttpd-dev libncurses-dev tmux prometheus libbpf-tools python3-jsonschema curl mdadm \
+	rdma-core ibverbs-providers perftest iproute2
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -46,7 +50,8 @@ msg := @printf '  %-8s %s\n'
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps kernel vmlinux-h bpf user fixture tests check check-debug check-full demo \
+.PHONY: all deps kernel vmlinux-h bpf user fixture fixture-stock tests check check-debug \
+	check-full check-stock demo demo-rdma \
 	bench bench-policy bench-observe clean
 
 all: bpf user tests
@@ -140,6 +145,16 @@ fixture: kernel
 	$(Q)$(MAKE) -s -C $(KDIR) M=$(CURDIR)/tests/fixture W=1 \
 		KCFLAGS=-Werror modules
 
+# The fixture for the stock kernel, built from a copy of its source so that
+# the patched kernel's build in tests/fixture stays.
+fixture-stock:
+	$(Q)$(MAKE) --no-print-directory KERNEL_FLAVOR=stock kernel
+	$(msg) MODULE $(BUILD)/fixture-stock/pinfix.ko
+	$(Q)rm -rf $(BUILD)/fixture-stock && mkdir -p $(BUILD)/fixture-stock
+	$(Q)cp tests/fixture/Kbuild tests/fixture/pinfix.c $(BUILD)/fixture-stock/
+	$(Q)$(MAKE) -s -C $$(cat $(BUILD)/kdir-stock) M=$(CURDIR)/$(BUILD)/fixture-stock W=1 \
+		KCFLAGS=-Werror modules
+
 # Unit tests and the fuzzer run under the sanitizers.
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 POLICY_SRCS := user/policy.c user/policy.h include/pinbounce.h
@@ -156,7 +171,8 @@ $(BUILD)/tests/fuzz_policy: tests/fuzz/fuzz_policy.c $(POLICY_SRCS) | $(BUILD)/t
 $(BUILD)/bpf $(BUILD)/tests $(BUILD)/san:
 	$(Q)mkdir -p $@
 
-VM_TESTS := fixture default-stable default-nonstable force paths integrity subpage late-dma write-error \
+VM_TESTS := fixture default-stable default-nonstable force paths integrity integrity-part rdma \
+	rdma-part subpage late-dma write-error \
 	pool-pressure zone-append md-raid1 dm btrfs policy \
 	policy-match policy-swap observe top export trace
 
@@ -177,11 +193,26 @@ check-debug: deps
 check-full:
 	$(Q)$(MAKE) --no-print-directory check
 	$(Q)$(MAKE) --no-print-directory check-debug
+	$(Q)$(MAKE) --no-print-directory check-stock
+
+# The baseline: what the demonstrations show on Debian's 6.1 without the
+# series.  The tests expect the failures there.
+STOCK_TESTS := integrity integrity-part rdma rdma-part
+
+check-stock: deps
+	$(Q)$(MAKE) --no-print-directory all fixture-stock
+	$(Q)PB_FIXTURE=$(CURDIR)/$(BUILD)/fixture-stock/pinfix.ko \
+		tests/vm/run.sh $$(cat $(BUILD)/kdir-stock) $(STOCK_TESTS)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory kernel
 	$(Q)$(MAKE) --no-print-directory all fixture
 	$(Q)tests/vm/run.sh $(KDIR) integrity
+
+demo-rdma: deps
+	$(Q)$(MAKE) --no-print-directory kernel
+	$(Q)$(MAKE) --no-print-directory all fixture fixture-stock
+	$(Q)tests/demo-rdma.sh $(KDIR) $$(cat $(BUILD)/kdir-stock)
 
 # Benchmarks: figures, not pass/fail.
 bench: bench-policy bench-observe

@@ -1,0 +1,75 @@
+#!/bin/bash
+# Run inside the VM: RDMA writes into a file's page cache, and ordinary
+# writes and fsync()s of the same file, at once.
+#
+#   tests/vm/rdma-load.sh RXE GID_INDEX PORT FILE SECONDS
+#
+# perftest's ib_write_bw serves with --mmap=FILE: a shared mapping of the
+# first 128 KiB of FILE is its memory region, which the RDMA stack pins
+# (ib_umem_get, FOLL_LONGTERM) while it is registered.  A second ib_write_bw
+# on the same Soft-RoCE device streams RDMA writes of 64 KiB into the second
+# half of that region for SECONDS: rxe copies each packet's payload into the
+# pinned pages as a NIC's DMA would, with no fault and no page_mkwrite.  On
+# the other CPU, dd overwrites the region through write() and fsync()s it,
+# over and over, as any program writing the file would.  Prints one line,
+#   rdma: fsyncs=N fsync_failures=N gbit=X
+# and fails when perftest does.
+set -euo pipefail
+
+[ $# = 5 ] || { echo "usage: $0 RXE GID_INDEX PORT FILE SECONDS" >&2; exit 2; }
+rxe=$1 gid=$2 port=$3 file=$4 seconds=$5
+out=$(mktemp -d)
+server= client= source=
+trap 'kill $server $client $source 2> /dev/null || true; rm -rf "$out"' EXIT
+perf=(taskset -c 1 ib_write_bw -d "$rxe" -x "$gid" -p "$port" -s 65536 -D "$seconds" -F
+      --report_gbits)
+
+listening() { ss -Hltn "sport = :$port" | grep -q .; }
+
+"${perf[@]}" --mmap="$file" > "$out/server" 2>&1 &
+server=$!
+for ((i = 0; i < 100; i++)); do
+	listening && break
+	kill -0 $server 2> /dev/null || break
+	sleep 0.1
+done
+if ! listening; then
+	sed 's/^/  server: /' "$out/server" >&2
+	echo "rdma-load: ib_write_bw --mmap=$file did not listen on port $port" >&2
+	exit 1
+fi
+# The client sends from a file in tmpfs that a loop keeps rewriting, so
+# that each RDMA write carries new bytes, as a stream does.
+truncate -s 1M "$out/source"
+( while :; do dd if=/dev/urandom of="$out/source" bs=64k count=2 conv=notrunc status=none; done ) &
+source=$!
+"${perf[@]}" --mmap="$out/source" 127.0.0.1 > "$out/client" 2>&1 &
+client=$!
+
+fsyncs=0 failures=0
+while kill -0 $client 2> /dev/null; do
+	fsyncs=$((fsyncs + 1))
+	taskset -c 0 dd if=/dev/urandom of="$file" bs=128k count=1 conv=notrunc,fsync \
+		status=none 2> /dev/null || failures=$((failures + 1))
+done
+kill $source
+wait $source 2> /dev/null || true
+source=
+rc=0
+wait $client || rc=$?
+wait $server || rc=$?
+server= client=
+if [ $rc != 0 ]; then
+	sed 's/^/  server: /' "$out/server" >&2
+	sed 's/^/  client: /' "$out/client" >&2
+	echo "rdma-load: ib_write_bw failed (exit status $rc)" >&2
+	exit 1
+fi
+# The line after the table's header: bytes, iterations, peak, average, rate.
+gbit=$(awk '/BW average/ { getline; print $4; exit }' "$out/client")
+if ! awk -v g="$gbit" 'BEGIN { exit !(g + 0 > 0) }'; then
+	sed 's/^/  client: /' "$out/client" >&2
+	echo "rdma-load: no average bandwidth in ib_write_bw's report (got '$gbit')" >&2
+	exit 1
+fi
+echo "rdma: fsyncs=$fsyncs fsync_failures=$failures gbit=$gbit"
