@@ -2,6 +2,7 @@
 #   make check    install what is missing, build everything, run every test
 #   make demo     boot the patched kernel in a VM and show the bounce at work
 #   make bench    measure what the policy program and the observers cost
+#   make bench-kernel  the patched kernel against the stock one
 #   make check-debug  the VM tests on the series built with KASAN, lockdep,
 #                 DEBUG_VM and the hung-task detector
 #   make check-full   check, check-debug, then check-stock (longer than CI runs)
@@ -38,7 +39,8 @@ DEBS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev dwarves \
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
-TEST_BINS := $(BUILD)/tests/pinwrite $(BUILD)/tests/failalloc $(BUILD)/tests/test_policy \
+TEST_BINS := $(BUILD)/tests/pinwrite $(BUILD)/tests/pagecopy $(BUILD)/tests/failalloc \
+	$(BUILD)/tests/test_policy \
 	$(BUILD)/tests/fuzz_policy $(BUILD)/san/pinbounce
 
 ifeq ($(V),1)
@@ -52,7 +54,7 @@ endif
 .DELETE_ON_ERROR:
 .PHONY: all deps kernel vmlinux-h bpf user fixture fixture-stock tests check check-debug \
 	check-full check-stock demo demo-rdma \
-	bench bench-policy bench-observe clean
+	bench bench-policy bench-observe bench-kernel clean
 
 all: bpf user tests
 
@@ -130,6 +132,10 @@ $(BUILD)/pinforce: user/pinforce.c user/hook.c user/hook.h user/run.c user/run.h
 $(BUILD)/tests/pinwrite: tests/vm/pinwrite.c include/pinfix.h | $(BUILD)/tests
 	$(msg) CC $@
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) $< -o $@
+
+$(BUILD)/tests/pagecopy: tests/vm/pagecopy.c | $(BUILD)/tests
+	$(msg) CC $@
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $< -o $@
 
 # A test-only BPF tool: page allocations fail inside the bounce.
 $(BUILD)/tests/failalloc: tests/vm/failalloc.c user/run.c user/run.h \
@@ -216,6 +222,12 @@ demo-rdma: deps
 
 # Benchmarks: figures, not pass/fail.
 bench: bench-policy bench-observe
+
+bench-kernel: deps
+	$(Q)$(MAKE) --no-print-directory kernel
+	$(Q)$(MAKE) --no-print-directory KERNEL_FLAVOR=stock kernel
+	$(Q)$(MAKE) --no-print-directory all fixture
+	$(Q)tests/bench-kernel.sh $(KDIR) $$(cat $(BUILD)/kdir-stock)
 
 bench-policy bench-observe: deps
 	$(Q)$(MAKE) --no-print-directory kernel

@@ -1,0 +1,74 @@
+# Benchmark, not a test: one round of make bench-kernel on the kernel this
+# VM booted (tests/bench-kernel.sh alternates the stock and the patched
+# kernel, a boot each, and compares).  Prints "bench-kernel: NAME VALUE"
+# lines:
+#  - fio-{ext4,raw}-{4k,1m}: MB/s of 64 MiB of buffered sequential writes
+#    and the fsync that ends them (wall clock, fio included), unpinned, no
+#    program attached, on ext4 on a memory-backed null_blk disk and on the
+#    disk itself: what the series costs every write;
+#  - pinned-{raw,ext4}-{bounce,passthrough} (patched kernel only): pages/s
+#    of pinned writeback (pinwrite: 64 pages stored and fsync()ed per round)
+#    of a memory-backed null_blk disk with stable writes and of a file on
+#    ext4 on another, bounced by the kernel's default and forced through;
+#  - pagecopy-ns: what a memcpy() of a warm page costs in this guest.
+. "$PB_REPO/tests/vm/lib.sh"
+
+SIZE=${PB_BENCH_SIZE:-64}
+SECS=${PB_BENCH_SECONDS:-3}
+PAGES=64
+
+now() { date +%s.%N; }
+
+# fio_mbps TARGET BS: MB/s of SIZE MiB written buffered to TARGET and fsync()ed.
+fio_mbps() {
+	local t0 t1
+	t0=$(now)
+	fio --name=bench --filename="$1" --rw=write --bs="$2" --size="${SIZE}M" \
+		--ioengine=psync --end_fsync=1 --output=/dev/null > /dev/null || return 1
+	t1=$(now)
+	awk -v s="$SIZE" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", s * 1.048576 / (b - a) }'
+}
+
+null_blk_configfs pbext4 size=256
+null_blk_configfs pbraw size=256
+null_blk_configfs pbstable size=64
+null_blk_configfs pbstablefs size=64
+for d in pbstable pbstablefs; do
+	echo 1 > "/sys/block/$d/queue/stable_writes"
+done
+mkfs.ext4 -q -F /dev/pbext4
+mount /dev/pbext4 /run/mnt
+cleanup "umount /run/mnt"
+mkfs.ext4 -q -F /dev/pbstablefs
+mkdir -p /run/pinned
+mount /dev/pbstablefs /run/pinned
+cleanup "umount /run/pinned"
+make_file /run/pinned/file "$PAGES"
+
+kernel=patched
+stock_kernel && kernel=stock
+echo "bench-kernel: kernel $kernel"
+for bs in 4k 1m; do
+	v=$(fio_mbps /run/mnt/bench "$bs") || fail "fio on ext4 failed"
+	echo "bench-kernel: fio-ext4-$bs $v"
+	rm -f /run/mnt/bench
+	v=$(fio_mbps /dev/pbraw "$bs") || fail "fio on /dev/pbraw failed"
+	echo "bench-kernel: fio-raw-$bs $v"
+done
+if [ "$kernel" = patched ]; then
+	load_fixture
+	modes=(bounce passthrough)
+	[ $((${PB_BENCH_ROUND:-0} % 2)) = 0 ] || modes=(passthrough bounce)
+	for target in raw:/dev/pbstable ext4:/run/pinned/file; do
+		for mode in "${modes[@]}"; do
+			cmd=("$BIN/pinwrite" -p "$PAGES" -t "$SECS" "${target#*:}")
+			[ "$mode" = bounce ] || cmd=("$REPO/build/pinforce" passthrough -- "${cmd[@]}")
+			out=$("${cmd[@]}") || fail "pinwrite on ${target#*:} failed"
+			rounds=$(sed -n 's/.*rounds=\([0-9]*\).*/\1/p' <<< "$out")
+			sec=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<< "$out")
+			echo "bench-kernel: pinned-${target%%:*}-$mode $(awk -v r="$rounds" \
+				-v p="$PAGES" -v s="$sec" 'BEGIN { printf "%.1f", r * p / s }')"
+		done
+	done
+fi
+echo "bench-kernel: pagecopy-ns $("$BIN/pagecopy" "$PAGES" 1 | sed -n 's/.*ns_per_page=\([0-9.]*\).*/\1/p')"
