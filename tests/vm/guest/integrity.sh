@@ -22,6 +22,10 @@ phase() {
 	local what=$1 mode=$2 g c
 	local cmd=("$BIN/pinwrite" -p 64 -w 64 -c 1 -t "$seconds" -V /run/mnt/file)
 	[ "$mode" != passthrough ] || cmd=("$REPO/build/pinforce" passthrough -- "${cmd[@]}")
+	# A new file each run: one whose blocks a failed run left with bad
+	# checksums (btrfs) could not even be mapped.
+	rm -f /run/mnt/file
+	make_file /run/mnt/file 64
 	g=$(guard_errors) c=$(csum_errors)
 	[ "$mode" = stock ] || trace_start
 	taskset -c 0 "${cmd[@]}" > "$WORK/out" 2>&1 || true
@@ -43,7 +47,6 @@ total_st=0 total_pt=0 total_bn=0
 for fs in $MATRIX_FS; do
 	what="$fs on a $where"
 	row_up "$fs" "$where"
-	make_file /run/mnt/file 64
 	st=- pt=- bn=- back=-
 	if stock_kernel; then
 		phase "$what" stock
