@@ -213,12 +213,12 @@ check-stock: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory kernel
 	$(Q)$(MAKE) --no-print-directory all fixture
-	$(Q)tests/vm/run.sh $(KDIR) integrity
+	$(Q)tests/vm/run.sh $$(cat $(KDIR_FILE)) integrity
 
 demo-rdma: deps
 	$(Q)$(MAKE) --no-print-directory kernel
 	$(Q)$(MAKE) --no-print-directory all fixture fixture-stock
-	$(Q)tests/demo-rdma.sh $(KDIR) $$(cat $(BUILD)/kdir-stock)
+	$(Q)tests/demo-rdma.sh $$(cat $(KDIR_FILE)) $$(cat $(BUILD)/kdir-stock)
 
 # Benchmarks: figures, not pass/fail.
 bench: bench-policy bench-observe
@@ -227,13 +227,13 @@ bench-kernel: deps
 	$(Q)$(MAKE) --no-print-directory kernel
 	$(Q)$(MAKE) --no-print-directory KERNEL_FLAVOR=stock kernel
 	$(Q)$(MAKE) --no-print-directory all fixture
-	$(Q)tests/bench-kernel.sh $(KDIR) $$(cat $(BUILD)/kdir-stock)
+	$(Q)tests/bench-kernel.sh $$(cat $(KDIR_FILE)) $$(cat $(BUILD)/kdir-stock)
 
 bench-policy bench-observe: deps
 	$(Q)$(MAKE) --no-print-directory kernel
 	$(Q)$(MAKE) --no-print-directory all fixture
-	$(Q)$(if $(filter bench-policy,$@),tests/vm/run.sh $(KDIR) bench-policy, \
-		tests/bench-observe.sh $(KDIR))
+	$(Q)$(if $(filter bench-policy,$@),tests/vm/run.sh $$(cat $(KDIR_FILE)) bench-policy, \
+		tests/bench-observe.sh $$(cat $(KDIR_FILE)))
 
 clean:
 	rm -rf $(BUILD)
