@@ -40,7 +40,7 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 TEST_BINS := $(BUILD)/tests/pinwrite $(BUILD)/tests/pagecopy $(BUILD)/tests/failalloc \
-	$(BUILD)/tests/test_policy \
+	$(BUILD)/tests/test_policy $(BUILD)/tests/test_rate \
 	$(BUILD)/tests/fuzz_policy $(BUILD)/san/pinbounce
 
 ifeq ($(V),1)
@@ -168,6 +168,10 @@ POLICY_SRCS := user/policy.c user/policy.h include/pinbounce.h
 $(BUILD)/tests/test_policy: tests/unit/test_policy.c $(POLICY_SRCS) | $(BUILD)/tests
 	$(msg) CC $@
 	$(Q)$(CC) -O1 -g $(SANITIZE) $(WARNINGS) -Iinclude -Iuser $< user/policy.c -o $@ -lcmocka
+
+$(BUILD)/tests/test_rate: tests/unit/test_rate.c include/pb_rate.h include/pinbounce.h | $(BUILD)/tests
+	$(msg) CC $@
+	$(Q)$(CC) -O1 -g $(SANITIZE) $(WARNINGS) -Iinclude $< -o $@ -lcmocka
 
 $(BUILD)/tests/fuzz_policy: tests/fuzz/fuzz_policy.c $(POLICY_SRCS) | $(BUILD)/tests
 	$(msg) CLANG $@

@@ -11,6 +11,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "pinbounce.h"
+#include "pb_rate.h"
 
 #define PAGE_BYTES	4096
 
@@ -137,43 +138,11 @@ static bool match(const struct pb_bpf_rule *r, struct eval *e)
 	return true;
 }
 
-/*
- * Token bucket, shared by all CPUs, lock free: a CPU that wins the update
- * of last_ns adds what accrued since, and a bounce takes its bytes if they
- * are there.
- */
 static bool rate_allow(__u32 slot, const struct pb_bpf_rule *r, __u64 gen, __s64 bytes)
 {
 	struct pb_rate_state *st = bpf_map_lookup_elem(&rate_state, &slot);
-	__u64 now = bpf_ktime_get_ns(), last, elapsed, refill;
-	__s64 old;
 
-	if (!st)
-		return false;
-	if (st->generation != gen) {
-		__u64 seen = st->generation;
-
-		if (__sync_val_compare_and_swap(&st->generation, seen, gen) == seen) {
-			st->tokens = r->burst;
-			st->last_ns = now;
-		}
-	}
-	last = st->last_ns;
-	if (now > last && __sync_val_compare_and_swap(&st->last_ns, last, now) == last) {
-		elapsed = now - last;
-		if (elapsed > 10000000000ULL)
-			elapsed = 10000000000ULL;
-		/* rate <= 1 TiB/s: no overflow */
-		refill = elapsed / 1000 * (r->rate / 1000) / 1000;
-		old = __sync_fetch_and_add(&st->tokens, refill);
-		if (old + (__s64)refill > (__s64)r->burst)
-			__sync_fetch_and_add(&st->tokens, (__s64)r->burst - (old + (__s64)refill));
-	}
-	old = __sync_fetch_and_add(&st->tokens, -bytes);
-	if (old >= bytes)
-		return true;
-	__sync_fetch_and_add(&st->tokens, bytes);
-	return false;
+	return st && pb_rate_take(st, gen, bpf_ktime_get_ns(), r->rate, r->burst, bytes);
 }
 
 static void count(__u32 slot, __u64 gen, __u32 action, bool audit, bool over)

@@ -93,7 +93,8 @@ struct pb_rule_stats {
 struct pb_rate_state {
 	__u64 generation;
 	__s64 tokens;			/* bytes that may still be bounced */
-	__u64 last_ns;
+	__u64 last_ns;			/* the time tokens were earned up to */
+	__u64 rem;			/* byte-microseconds not yet a byte */
 };
 
 /*

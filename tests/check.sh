@@ -24,6 +24,9 @@ result() {
 build/tests/test_policy
 result $? unit-policy
 
+build/tests/test_rate
+result $? unit-rate
+
 tests/fuzz.sh
 result $? fuzz-policy
 
