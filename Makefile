@@ -40,6 +40,7 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 TEST_BINS := $(BUILD)/tests/pinwrite $(BUILD)/tests/pagecopy $(BUILD)/tests/failalloc \
+	$(BUILD)/tests/otherpolicy \
 	$(BUILD)/tests/test_policy $(BUILD)/tests/test_rate \
 	$(BUILD)/tests/fuzz_policy $(BUILD)/san/pinbounce
 
@@ -143,6 +144,11 @@ $(BUILD)/tests/failalloc: tests/vm/failalloc.c user/run.c user/run.h \
 	$(msg) CC $@
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -I$(BUILD)/tests/vm -Iuser $< user/run.c -o $@ $(LDLIBS)
 
+# A test-only BPF tool: maps of another build pinned where pinbounce pins.
+$(BUILD)/tests/otherpolicy: tests/vm/otherpolicy.c $(BUILD)/tests/vm/otherpolicy.skel.h | $(BUILD)/tests
+	$(msg) CC $@
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -I$(BUILD)/tests/vm $< -o $@ $(LDLIBS)
+
 # Out-of-tree modules must be rebuilt whenever the kernel is: their BTF is
 # checked against the running vmlinux.
 fixture: kernel
@@ -184,7 +190,7 @@ $(BUILD)/bpf $(BUILD)/tests $(BUILD)/san:
 VM_TESTS := fixture default-stable default-nonstable force paths integrity integrity-part rdma \
 	rdma-part subpage late-dma write-error \
 	pool-pressure zone-append md-raid1 dm btrfs policy \
-	policy-match policy-swap observe top export trace
+	policy-match policy-swap bpffs observe top export trace
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory kernel

@@ -77,17 +77,24 @@ int pb_dev_lookup(const char *spec, __u32 *dev);
 
 /* Pinned state under PB_PIN_DIR. */
 struct pb_state {
-	int dir_fd;		/* locked while open */
+	int bpffs_fd;		/* /sys/fs/bpf */
+	int dir_fd;		/* PB_PIN_DIR, checked, locked while open */
 	int outer_fd;		/* the policy map of maps, or -1 */
 	int stats_fd;
 	int rate_fd;
 	int link_fd;		/* what is attached, or -1 */
 };
 
-#define PB_STATE_INIT	{ .dir_fd = -1, .outer_fd = -1, .stats_fd = -1, .rate_fd = -1, \
+#define PB_STATE_INIT	{ .bpffs_fd = -1, .dir_fd = -1, .outer_fd = -1, .stats_fd = -1, .rate_fd = -1, \
 			  .link_fd = -1 }
 
-int state_open(struct pb_state *st, bool for_change);
+enum pb_state_mode {
+	PB_STATE_READ,		/* shared lock; nothing pinned is not an error */
+	PB_STATE_CHANGE,	/* exclusive lock, the directory made if needed */
+	PB_STATE_DETACH,	/* exclusive lock, whatever build pinned the maps */
+};
+
+int state_open(struct pb_state *st, enum pb_state_mode mode);
 void state_close(struct pb_state *st);
 bool state_attached(const struct pb_state *st);
 /* The current policy; generation 0 and an empty text when none. */

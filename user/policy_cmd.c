@@ -140,7 +140,7 @@ static int change(int (*edit)(struct pb_policy *p, void *arg), void *arg)
 		p_err("out of memory");
 		goto out;
 	}
-	if (state_open(&st, true))
+	if (state_open(&st, PB_STATE_CHANGE))
 		goto out;
 	if (!current_policy(&st, p, b) && !edit(p, arg))
 		err = install(&st, p);
@@ -343,7 +343,7 @@ int pb_policy_view_read(struct pb_policy_view *v)
 		p_err("out of memory");
 		goto out;
 	}
-	if (!state_open(&st, false) && !current_policy(&st, p, b)) {
+	if (!state_open(&st, PB_STATE_READ) && !current_policy(&st, p, b)) {
 		view_fill(&st, p, b, v);
 		err = 0;
 	}
@@ -370,7 +370,7 @@ static int do_show(int argc, char **argv)
 		ret = PB_EXIT_USAGE;
 		goto out;
 	}
-	if (!b || !p || !v || need_root() || state_open(&st, false) ||
+	if (!b || !p || !v || need_root() || state_open(&st, PB_STATE_READ) ||
 	    current_policy(&st, p, b))
 		goto out;
 	view_fill(&st, p, b, v);
@@ -469,9 +469,15 @@ int do_status(int argc, char **argv)
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return PB_EXIT_ERROR;
-	if (hook && geteuid() == 0 && !state_open(&st, false) && state_attached(&st)) {
-		bpf_obj_get_info_by_fd(st.link_fd, &info, &len);
-		state_read_policy(&st, b);
+	/* What is attached is known only to root, and only if it can be read. */
+	if (hook && geteuid() == 0) {
+		if (state_open(&st, PB_STATE_READ) ||
+		    (state_attached(&st) && (bpf_obj_get_info_by_fd(st.link_fd, &info, &len) ||
+					     state_read_policy(&st, b)))) {
+			state_close(&st);
+			free(b);
+			return PB_EXIT_ERROR;
+		}
 	}
 	if (json_output) {
 		json_print(json_pack("{s:b,s:b,s:b,s:I,s:I,s:i}",
@@ -507,7 +513,7 @@ int do_detach(int argc, char **argv)
 		p_err("usage: pinbounce detach");
 		return PB_EXIT_USAGE;
 	}
-	if (need_root() || state_open(&st, true))
+	if (need_root() || state_open(&st, PB_STATE_DETACH))
 		return PB_EXIT_ERROR;
 	was = state_attached(&st);
 	if (state_detach(&st))

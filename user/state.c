@@ -17,184 +17,369 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <linux/magic.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
 #include "policy.skel.h"
 
-#define PIN_LINK	PB_PIN_DIR "/link"
-#define PIN_OUTER	PB_PIN_DIR "/policy"
-#define PIN_STATS	PB_PIN_DIR "/rule_stats"
-#define PIN_RATE	PB_PIN_DIR "/rate_state"
+#define BPFFS		"/sys/fs/bpf"
+#define PIN_DIR_NAME	"pinbounce"
 
-/* The link first: unpinning it is what detaches. */
-static const char * const pins[] = { PIN_LINK, PIN_OUTER, PIN_STATS, PIN_RATE };
+/* Pin names in PB_PIN_DIR; the link first: unpinning it is what detaches. */
+enum { PIN_LINK, PIN_OUTER, PIN_STATS, PIN_RATE, NR_PINS };
+static const char * const pins[NR_PINS] = { "link", "policy", "rule_stats", "rate_state" };
 
-static int bpffs_ready(void)
+/* How long a command waits for another one's change to end. */
+#define LOCK_WAIT_MS	10000
+
+/*
+ * BPF_OBJ_GET and BPF_OBJ_PIN take a path, not a directory fd, on 6.1: a
+ * pin is reached through /proc/self/fd of the checked directory, so that
+ * no path component is looked up again after the checks.
+ */
+static const char *pin_path(const struct pb_state *st, int pin, char *buf, size_t size)
+{
+	snprintf(buf, size, "/proc/self/fd/%d/%s", st->dir_fd, pins[pin]);
+	return buf;
+}
+
+static int pin_get(const struct pb_state *st, int pin)
+{
+	char path[64];
+
+	return bpf_obj_get(pin_path(st, pin, path, sizeof(path)));
+}
+
+/*
+ * /sys/fs/bpf is writable by everyone (mode 1777): anyone may have made
+ * PB_PIN_DIR first, as a directory of their own or a symbolic link.  Only
+ * a directory that root owns and nobody else can enter is used; another
+ * user cannot rename or remove it in the sticky /sys/fs/bpf, nor put
+ * anything in it.
+ */
+static int check_pin_dir(int fd)
 {
 	struct stat st;
 
-	if (stat("/sys/fs/bpf", &st) || !S_ISDIR(st.st_mode)) {
-		p_err("no /sys/fs/bpf: mount the BPF filesystem there (mount -t bpf none /sys/fs/bpf)");
+	if (fstat(fd, &st)) {
+		p_err("cannot stat %s: %s", PB_PIN_DIR, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != 0) {
+		p_err("%s is owned by uid %u, not root: it was not made by pinbounce; check what it holds, then remove it",
+		      PB_PIN_DIR, (unsigned int)st.st_uid);
+		return -1;
+	}
+	if ((st.st_mode & 07777) != 0700) {
+		p_err("%s has mode %04o, not 0700: others could change what it holds; check it, then remove it",
+		      PB_PIN_DIR, (unsigned int)(st.st_mode & 07777));
 		return -1;
 	}
 	return 0;
 }
 
-static void unpin_all(void)
+/* /sys/fs/bpf, checked to be a BPF filesystem; its fd or -1. */
+static int open_bpffs(void)
 {
-	for (unsigned int i = 0; i < ARRAY_SIZE(pins); i++)
-		unlink(pins[i]);
+	struct statfs sfs;
+	int fd;
+
+	fd = open(BPFFS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		p_err("cannot open %s: %s; mount the BPF filesystem there (mount -t bpf none %s)",
+		      BPFFS, strerror(errno), BPFFS);
+		return -1;
+	}
+	if (fstatfs(fd, &sfs) || sfs.f_type != BPF_FS_MAGIC) {
+		p_err("%s is not a BPF filesystem: mount one there (mount -t bpf none %s)",
+		      BPFFS, BPFFS);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* PB_PIN_DIR, made if @create, opened without following a link and checked. */
+static int open_pin_dir(int bpffs, bool create)
+{
+	bool made = false;
+	int fd;
+
+	if (create) {
+		if (!mkdirat(bpffs, PIN_DIR_NAME, 0700))
+			made = true;
+		else if (errno != EEXIST) {
+			p_err("cannot create %s: %s", PB_PIN_DIR, strerror(errno));
+			return -1;
+		}
+	}
+	fd = openat(bpffs, PIN_DIR_NAME, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT && !create)
+			return -ENOENT;	/* nothing pinned */
+		if (errno == ELOOP || errno == ENOTDIR)
+			p_err("%s is not a directory (a symbolic link or a file): it was not made by pinbounce; check it, then remove it",
+			      PB_PIN_DIR);
+		else
+			p_err("cannot open %s: %s", PB_PIN_DIR, strerror(errno));
+		return -1;
+	}
+	/* Whatever the umask: nobody else may enter it. */
+	if ((made && fchmod(fd, 0700)) || check_pin_dir(fd)) {
+		if (made)
+			p_err("cannot set the mode of %s: %s", PB_PIN_DIR, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Name the process that holds a flock on @fd's inode, from /proc/locks. */
+static void say_lock_holder(int fd)
+{
+	char line[256], comm[64] = "", path[64];
+	unsigned int maj, min;
+	unsigned long ino;
+	struct stat st;
+	int pid = 0;
+	FILE *f;
+
+	if (fstat(fd, &st))
+		return;
+	f = fopen("/proc/locks", "re");
+	if (!f)
+		return;
+	while (!pid && fgets(line, sizeof(line), f)) {
+		int p;
+
+		if (sscanf(line, "%*d: FLOCK %*s %*s %d %x:%x:%lu", &p, &maj, &min, &ino) == 4 &&
+		    ino == st.st_ino && makedev(maj, min) == st.st_dev)
+			pid = p;
+	}
+	fclose(f);
+	if (!pid)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	p_err("%s is locked by pid %d (%s)", PB_PIN_DIR, pid, comm[0] ? comm : "?");
+}
+
+/* flock(), given up after LOCK_WAIT_MS. */
+static int lock_bounded(int fd, int how)
+{
+	for (int waited = 0;; waited += 50) {
+		if (!flock(fd, how | LOCK_NB))
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			p_err("cannot lock %s: %s", PB_PIN_DIR, strerror(errno));
+			return -1;
+		}
+		if (waited >= LOCK_WAIT_MS)
+			break;
+		usleep(50 * 1000);
+	}
+	p_err("gave up waiting %d s for another command's change to %s to end",
+	      LOCK_WAIT_MS / 1000, PB_PIN_DIR);
+	say_lock_holder(fd);
+	return -1;
+}
+
+static void unpin_all(const struct pb_state *st)
+{
+	for (unsigned int i = 0; i < NR_PINS; i++)
+		unlinkat(st->dir_fd, pins[i], 0);
 }
 
 /*
- * Open and lock PB_PIN_DIR.  A detach may remove the directory while we
- * wait for its lock: then the lock is on a dead inode, and we start over.
+ * Open, check and lock PB_PIN_DIR into @st.  A detach may remove the
+ * directory while we wait for its lock: then the lock is on a dead inode,
+ * and we start over.  Returns -ENOENT when there is nothing and @for_change
+ * is false.
  */
-static int lock_dir(bool for_change)
+static int lock_dir(struct pb_state *st, bool for_change)
 {
 	struct stat locked, now;
 	int fd;
 
 	for (;;) {
-		if (for_change && mkdir(PB_PIN_DIR, 0700) && errno != EEXIST) {
-			p_err("cannot create %s: %s", PB_PIN_DIR, strerror(errno));
-			return -1;
-		}
-		fd = open(PB_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0) {
-			if (errno == ENOENT && !for_change)
-				return -ENOENT;	/* nothing pinned, nothing to lock */
-			p_err("cannot open %s: %s", PB_PIN_DIR, strerror(errno));
-			return -1;
-		}
-		if (flock(fd, for_change ? LOCK_EX : LOCK_SH)) {
-			p_err("cannot lock %s: %s", PB_PIN_DIR, strerror(errno));
+		fd = open_pin_dir(st->bpffs_fd, for_change);
+		if (fd < 0)
+			return fd;
+		if (lock_bounded(fd, for_change ? LOCK_EX : LOCK_SH)) {
 			close(fd);
 			return -1;
 		}
-		if (!fstat(fd, &locked) && !stat(PB_PIN_DIR, &now) &&
-		    locked.st_dev == now.st_dev && locked.st_ino == now.st_ino)
-			return fd;
+		if (!fstat(fd, &locked) &&
+		    !fstatat(st->bpffs_fd, PIN_DIR_NAME, &now, AT_SYMLINK_NOFOLLOW) &&
+		    locked.st_dev == now.st_dev && locked.st_ino == now.st_ino) {
+			st->dir_fd = fd;
+			return 0;
+		}
 		close(fd);
 	}
 }
 
+/* A map of the policy program as this build made it. */
+struct map_want {
+	const char *name;
+	__u32 type, key_size, value_size, max_entries;
+};
+
+static const struct map_want maps_wanted[] = {
+	[PIN_OUTER] = { "policy", BPF_MAP_TYPE_ARRAY_OF_MAPS, sizeof(__u32), sizeof(__u32), 1 },
+	[PIN_STATS] = { "rule_stats", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
+			sizeof(struct pb_rule_stats), PB_MAX_RULES + 1 },
+	[PIN_RATE] = { "rate_state", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+		       sizeof(struct pb_rate_state), PB_MAX_RULES },
+};
+
+/* The inner map that holds a whole policy. */
+static const struct map_want policy_wanted = {
+	NULL, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct pb_bpf_policy), 1
+};
+
+static bool map_is(const struct bpf_map_info *m, const struct map_want *w)
+{
+	return m->type == w->type && m->key_size == w->key_size &&
+	       m->value_size == w->value_size && m->max_entries == w->max_entries;
+}
+
+static void say_incompatible(void)
+{
+	p_err("%s is pinned by an incompatible pinbounce (another build, other map sizes); run 'pinbounce detach'",
+	      PB_PIN_DIR);
+}
+
 /*
- * The link is the one thing that says what is attached: it is pinned last
- * when attaching and unpinned first when detaching.  The maps are found
- * through its program, so a pinbounce killed before it pinned them (or
- * while detaching) leaves nothing the next one cannot see through.
+ * The maps of the attached program, found through its link, each checked
+ * to be what this build would have made: maps of another build (other key
+ * or value sizes) would be read past the end of our buffers.  Returns 0, or
+ * -1 having said why.
  */
 static int maps_of_link(struct pb_state *st)
 {
-	struct {
-		const char *name;
-		int *fd;
-	} want[] = {
-		{ "policy", &st->outer_fd },
-		{ "rule_stats", &st->stats_fd },
-		{ "rate_state", &st->rate_fd },
-	};
+	int *fds[NR_PINS] = { [PIN_OUTER] = &st->outer_fd, [PIN_STATS] = &st->stats_fd,
+			      [PIN_RATE] = &st->rate_fd };
 	struct bpf_link_info link = {};
 	struct bpf_prog_info prog = {};
 	__u32 len = sizeof(link), ids[16];
 	int prog_fd, fd;
 
-	if (bpf_obj_get_info_by_fd(st->link_fd, &link, &len))
+	if (bpf_obj_get_info_by_fd(st->link_fd, &link, &len) ||
+	    (prog_fd = bpf_prog_get_fd_by_id(link.prog_id)) < 0) {
+		p_err("cannot read the pinned link in %s: %s", PB_PIN_DIR, strerror(errno));
 		return -1;
-	prog_fd = bpf_prog_get_fd_by_id(link.prog_id);
-	if (prog_fd < 0)
-		return -1;
+	}
 	len = sizeof(prog);
 	prog.nr_map_ids = ARRAY_SIZE(ids);
 	prog.map_ids = (__u64)(unsigned long)ids;
 	if (bpf_obj_get_info_by_fd(prog_fd, &prog, &len) ||
 	    strcmp(prog.name, "pb_policy") || prog.nr_map_ids > ARRAY_SIZE(ids)) {
 		close(prog_fd);
+		p_err("%s/link is not pinbounce's policy program: run 'pinbounce detach'",
+		      PB_PIN_DIR);
 		return -1;
 	}
 	close(prog_fd);
 	for (__u32 i = 0; i < prog.nr_map_ids; i++) {
 		struct bpf_map_info map = {};
-		bool kept = false;
+		int j;
 
 		len = sizeof(map);
 		fd = bpf_map_get_fd_by_id(ids[i]);
-		if (fd < 0)
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &map, &len)) {
+			if (fd >= 0)
+				close(fd);
 			continue;
-		for (unsigned int j = 0; j < ARRAY_SIZE(want) && !kept; j++) {
-			if (j == 0 && bpf_obj_get_info_by_fd(fd, &map, &len))
-				break;
-			if (*want[j].fd < 0 && !strcmp(map.name, want[j].name)) {
-				*want[j].fd = fd;
-				kept = true;
-			}
 		}
-		if (!kept)
+		for (j = PIN_OUTER; j < NR_PINS; j++)
+			if (*fds[j] < 0 && !strcmp(map.name, maps_wanted[j].name))
+				break;
+		if (j == NR_PINS) {
 			close(fd);
+			continue;
+		}
+		*fds[j] = fd;
+		if (!map_is(&map, &maps_wanted[j])) {
+			say_incompatible();
+			return -1;
+		}
 	}
-	return st->outer_fd < 0 || st->stats_fd < 0 || st->rate_fd < 0 ? -1 : 0;
+	if (st->outer_fd < 0 || st->stats_fd < 0 || st->rate_fd < 0) {
+		say_incompatible();
+		return -1;
+	}
+	return 0;
 }
 
 /* Pin the maps of the attached program where a killed pinbounce did not. */
 static int pin_maps(const struct pb_state *st)
 {
-	const int fds[] = { st->outer_fd, st->stats_fd, st->rate_fd };
+	const int fds[NR_PINS] = { [PIN_OUTER] = st->outer_fd, [PIN_STATS] = st->stats_fd,
+				   [PIN_RATE] = st->rate_fd };
+	char path[64];
 
-	for (unsigned int i = 0; i < ARRAY_SIZE(fds); i++) {
-		int fd = bpf_obj_get(pins[i + 1]);
+	for (int i = PIN_OUTER; i < NR_PINS; i++) {
+		int fd = pin_get(st, i);
 
 		if (fd >= 0) {
 			close(fd);
 			continue;
 		}
-		if (bpf_obj_pin(fds[i], pins[i + 1])) {
-			p_err("the policy is attached, but pinning %s failed: %s",
-			      pins[i + 1], strerror(errno));
+		if (bpf_obj_pin(fds[i], pin_path(st, i, path, sizeof(path)))) {
+			p_err("the policy is attached, but pinning %s/%s failed: %s",
+			      PB_PIN_DIR, pins[i], strerror(errno));
 			return -1;
 		}
 	}
 	return 0;
 }
 
-int state_open(struct pb_state *st, bool for_change)
+int state_open(struct pb_state *st, enum pb_state_mode mode)
 {
+	bool for_change = mode != PB_STATE_READ;
+	int err;
+
 	*st = (struct pb_state)PB_STATE_INIT;
-	if (bpffs_ready())
+	st->bpffs_fd = open_bpffs();
+	if (st->bpffs_fd < 0)
 		return -1;
-	st->dir_fd = lock_dir(for_change);
-	if (st->dir_fd == -ENOENT) {
-		st->dir_fd = -1;
+	err = lock_dir(st, for_change);
+	if (err == -ENOENT)
 		return 0;
-	}
-	if (st->dir_fd < 0)
-		return -1;
-	st->link_fd = bpf_obj_get(PIN_LINK);
+	if (err)
+		goto fail;
+	st->link_fd = pin_get(st, PIN_LINK);
 	if (st->link_fd < 0) {
 		/* Map pins left by a detach that was killed: inert, drop them. */
 		if (for_change)
-			unpin_all();
+			unpin_all(st);
 		return 0;
 	}
-	if (maps_of_link(st)) {
-		p_err("%s/link is not pinbounce's policy program: run 'pinbounce detach'",
-		      PB_PIN_DIR);
-		state_close(st);
-		return -1;
-	}
-	if (for_change && pin_maps(st)) {
-		state_close(st);
-		return -1;
-	}
+	/* A detach removes the pins of any build, without reading its maps. */
+	if (mode == PB_STATE_DETACH)
+		return 0;
+	if (maps_of_link(st) || (for_change && pin_maps(st)))
+		goto fail;
 	return 0;
+fail:
+	state_close(st);
+	return -1;
 }
 
 void state_close(struct pb_state *st)
 {
 	int *fds[] = { &st->link_fd, &st->outer_fd, &st->stats_fd, &st->rate_fd,
-		       &st->dir_fd };
+		       &st->dir_fd, &st->bpffs_fd };
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
@@ -210,7 +395,8 @@ bool state_attached(const struct pb_state *st)
 
 int state_read_policy(const struct pb_state *st, struct pb_bpf_policy *out)
 {
-	__u32 zero = 0, inner_id;
+	struct bpf_map_info info = {};
+	__u32 zero = 0, inner_id, len = sizeof(info);
 	int inner_fd, err;
 
 	memset(out, 0, sizeof(*out));
@@ -223,6 +409,11 @@ int state_read_policy(const struct pb_state *st, struct pb_bpf_policy *out)
 	inner_fd = bpf_map_get_fd_by_id(inner_id);
 	if (inner_fd < 0) {
 		p_err("cannot open the policy in use (map %u): %s", inner_id, strerror(errno));
+		return -1;
+	}
+	if (bpf_obj_get_info_by_fd(inner_fd, &info, &len) || !map_is(&info, &policy_wanted)) {
+		say_incompatible();
+		close(inner_fd);
 		return -1;
 	}
 	err = bpf_map_lookup_elem(inner_fd, &zero, out);
@@ -289,6 +480,7 @@ static int attach_policy(struct pb_state *st, const struct pb_bpf_policy *pol)
 {
 	struct policy_bpf *skel;
 	struct bpf_link *link;
+	char path[64];
 	int err;
 
 	skel = policy_bpf__open_and_load();
@@ -305,12 +497,12 @@ static int attach_policy(struct pb_state *st, const struct pb_bpf_policy *pol)
 		p_err("cannot attach to blk_pin_bounce_decide: %s", strerror(errno));
 		goto out;
 	}
-	err = bpf_link__pin(link, PIN_LINK);
+	err = bpf_link__pin(link, pin_path(st, PIN_LINK, path, sizeof(path)));
 	if (err)
 		p_err("cannot pin the policy link in %s: %s", PB_PIN_DIR, strerror(-err));
 	bpf_link__destroy(link);	/* the pin keeps it attached */
 	if (!err) {
-		st->link_fd = bpf_obj_get(PIN_LINK);
+		st->link_fd = pin_get(st, PIN_LINK);
 		err = st->link_fd < 0 || maps_of_link(st) || pin_maps(st);
 	}
 out:
@@ -346,8 +538,8 @@ int state_detach(struct pb_state *st)
 	int err = 0;
 
 	/* Unpinning the link detaches the program; the lock is still held. */
-	unpin_all();
-	if (rmdir(PB_PIN_DIR) && errno != ENOENT) {
+	unpin_all(st);
+	if (unlinkat(st->bpffs_fd, PIN_DIR_NAME, AT_REMOVEDIR) && errno != ENOENT) {
 		p_err("cannot remove %s: %s", PB_PIN_DIR, strerror(errno));
 		err = -1;
 	}
