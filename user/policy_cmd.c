@@ -200,6 +200,7 @@ static int do_load(int argc, char **argv)
 
 static int do_check(int argc, char **argv)
 {
+	struct pb_bpf_policy *b;
 	struct pb_policy *p;
 	int ret = PB_EXIT_ERROR;
 
@@ -208,7 +209,11 @@ static int do_check(int argc, char **argv)
 		return PB_EXIT_USAGE;
 	}
 	p = malloc(sizeof(*p));
-	if (p && !parse_file(argv[0], p)) {
+	b = malloc(sizeof(*b));
+	if (!p || !b) {
+		p_err("out of memory");
+	} else if (!parse_file(argv[0], p) && !pb_policy_resolve(p, b)) {
+		/* Refused here exactly when load would refuse it. */
 		if (json_output)
 			json_print(json_pack("{s:s,s:i}", "file", argv[0],
 					     "rules", (int)p->nrules));
@@ -218,6 +223,7 @@ static int do_check(int argc, char **argv)
 		ret = PB_EXIT_OK;
 	}
 	free(p);
+	free(b);
 	return ret;
 }
 

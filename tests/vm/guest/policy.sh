@@ -50,6 +50,30 @@ expect "bad policy: generation unchanged" 3 "$("$PB" -j status | json 'j["genera
 outcome "/dev/$sd"
 expect_outcome "$sd after the bad load" passthrough prog
 
+# check refuses exactly what load refuses: a disk this machine lacks, and
+# the most rules the grammar takes, each as long as it may be.
+agree() {
+	local what=$1 c l
+	set +e
+	"$PB" policy check "$2" > /dev/null
+	c=$?
+	"$PB" policy load "$2" > /dev/null
+	l=$?
+	set -e
+	expect "$what: check's exit status = load's" "$l" "$c"
+	[ "$l" = 0 ] || expect "$what: load changed nothing" 3 "$("$PB" -j status | json 'j["generation"]')"
+}
+printf 'rule x dev nosuchdisk action bounce\n' > "$WORK/nodisk"
+agree "a disk that is not there" "$WORK/nodisk"
+expect "a disk that is not there: refused" 1 "$(set +e; "$PB" policy check "$WORK/nodisk" > /dev/null 2>&1; echo $?)"
+for ((i = 10; i < 74; i++)); do
+	echo "rule r${i}_abcdefghijklmnopqrstuvwxyz dev $nb,$sd cgroup / flags sync,!meta size 4k-1m pinned 2 action bounce rate 100MiB/s burst 1GiB then passthrough"
+done > "$WORK/p64"
+agree "64 rules" "$WORK/p64"
+"$PB" policy load "$WORK/p1" > /dev/null
+"$PB" policy del sd
+"$PB" policy add sd2 dev "$sd" action passthrough
+
 set +e
 msg=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PB" policy load "$WORK/p1" 2>&1)
 rc=$?
