@@ -54,8 +54,14 @@ struct {
 	__type(value, __u64);
 } writes SEC(".maps");
 
-/* Set by user space: the kernel has the bounce series (and BIO_BOUNCED). */
+/*
+ * Set by user space: the kernel has the bounce series, and the masks of
+ * its BIO_BOUNCED and BIO_PIN_CANDIDATE bits in bi_flags, read from the
+ * running kernel's BTF (an anonymous enum, which CO-RE cannot relocate).
+ */
 const volatile bool bounce_kernel;
+const volatile __u32 bio_bounced_mask;
+const volatile __u32 bio_candidate_mask;
 
 /* The bounce in progress on a task, from the decision to the copy made. */
 struct bouncing {
@@ -149,10 +155,15 @@ static void hist_add(__u32 dev, __u32 kind, __u64 ns)
 	__sync_fetch_and_add(&h->count, 1);
 }
 
-/* REQ_OP_MASK: the low REQ_OP_BITS (8) bits of bi_opf are the operation. */
+/*
+ * The low REQ_OP_BITS bits of bi_opf are the operation; the first flag bit,
+ * __REQ_FAILFAST_DEV, is defined as REQ_OP_BITS.
+ */
 static bool is_write(struct bio *bio)
 {
-	return (bio->bi_opf & 0xff) == bpf_core_enum_value(enum req_op, REQ_OP_WRITE);
+	__u32 op_mask = (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_FAILFAST_DEV)) - 1;
+
+	return (bio->bi_opf & op_mask) == bpf_core_enum_value(enum req_op, REQ_OP_WRITE);
 }
 
 /*
@@ -230,12 +241,11 @@ int BPF_PROG(pb_write_queued, struct bio *bio)
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(pb_write_done, struct request *rq, blk_status_t error, unsigned int nr_bytes)
 {
-	__u32 bounced_bit = 1U << BIO_BOUNCED;
 	__u64 now = bpf_ktime_get_ns(), done = 0;
 	struct bio *bio = rq->bio;
 
 	for (int i = 0; i < MAX_RQ_BIOS && bio; i++, bio = bio->bi_next) {
-		bool bounced = bounce_kernel && (bio->bi_flags & bounced_bit);
+		bool bounced = bounce_kernel && (bio->bi_flags & bio_bounced_mask);
 		/* read through BPF_CORE_READ: bi_private is untyped */
 		struct bio *orig = bounced ? (struct bio *)bio->bi_private : bio;
 		__u64 start = 0, key = (__u64)orig;
@@ -263,7 +273,7 @@ int BPF_PROG(pb_write_done, struct request *rq, blk_status_t error, unsigned int
 		 * Writeback marked it: pinned pages added to it were noted.
 		 * A bounce clone is not marked, but has the bio's disk and blkcg.
 		 */
-		if (bounce_kernel && (bounced || (bio->bi_flags & (1U << BIO_PIN_CANDIDATE)))) {
+		if (bounce_kernel && (bounced || (bio->bi_flags & bio_candidate_mask))) {
 			struct pb_obs_counters *c = counters_of(bio);
 
 			if (c)

@@ -41,20 +41,52 @@ static bool has_member(const struct btf *btf, const char *name, const char *memb
 	return false;
 }
 
+/* The value of enumerator @name in any enum of @btf, or -1. */
+static long long enum_value(const struct btf *btf, const char *name)
+{
+	__u32 n = btf__type_cnt(btf);
+
+	for (__u32 id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const struct btf_enum *e;
+
+		if (!btf_is_enum(t))
+			continue;
+		e = btf_enum(t);
+		for (int i = 0; i < btf_vlen(t); i++)
+			if (!strcmp(btf__name_by_offset(btf, e[i].name_off), name))
+				return e[i].val;
+	}
+	return -1;
+}
+
+/* The mask of bit @name of bi_flags, 0 if this kernel has no such bit. */
+static __u32 bio_flag_mask(const struct btf *btf, const char *name)
+{
+	long long bit = enum_value(btf, name);
+
+	return bit >= 0 && bit < 32 ? 1U << bit : 0;
+}
+
 /*
- * What the running kernel offers: the bounce series (its hook and its
- * tracepoint), and a submission time in every bio (bi_issue).
+ * What the running kernel offers: the bounce series (its hook, its
+ * tracepoint and its bio flags), and a submission time in every bio
+ * (bi_issue).
  */
-static void kernel_features(bool *bounce, bool *issue_time)
+static void kernel_features(struct pb_obs *o, bool *issue_time)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
+	struct observe_bpf__rodata *ro = o->skel->rodata;
 
-	*bounce = *issue_time = false;
+	o->bounce = *issue_time = false;
 	if (!btf)
 		return;
-	*bounce = btf__find_by_name_kind(btf, "blk_pin_bounce_decide", BTF_KIND_FUNC) > 0 &&
-		  btf__find_by_name_kind(btf, "btf_trace_block_bio_pin_bounce",
-					 BTF_KIND_TYPEDEF) > 0;
+	ro->bio_bounced_mask = bio_flag_mask(btf, "BIO_BOUNCED");
+	ro->bio_candidate_mask = bio_flag_mask(btf, "BIO_PIN_CANDIDATE");
+	o->bounce = btf__find_by_name_kind(btf, "blk_pin_bounce_decide", BTF_KIND_FUNC) > 0 &&
+		    btf__find_by_name_kind(btf, "btf_trace_block_bio_pin_bounce",
+					   BTF_KIND_TYPEDEF) > 0 &&
+		    ro->bio_bounced_mask && ro->bio_candidate_mask;
 	*issue_time = has_member(btf, "bio", "bi_issue");
 	btf__free(btf);
 }
@@ -69,12 +101,12 @@ int pb_obs_open(struct pb_obs *o)
 		p_err("cannot count the possible CPUs");
 		return -1;
 	}
-	kernel_features(&o->bounce, &issue_time);
 	o->skel = observe_bpf__open();
 	if (!o->skel) {
 		p_err("cannot open the observers: %s", strerror(errno));
 		return -1;
 	}
+	kernel_features(o, &issue_time);
 	o->skel->rodata->bounce_kernel = o->bounce;
 	if (!o->bounce) {
 		bpf_program__set_autoload(o->skel->progs.pb_decide_exit, false);
@@ -94,6 +126,12 @@ int pb_obs_open(struct pb_obs *o)
 		p_err("cannot attach the observers: %s", strerror(errno));
 		goto fail;
 	}
+	/*
+	 * For the host tests: the counters shown as on a kernel with the
+	 * series, from rows that the test writes into the map itself.
+	 */
+	if (getenv("PB_TEST_COUNTERS"))
+		o->bounce = true;
 	return 0;
 fail:
 	observe_bpf__destroy(o->skel);
