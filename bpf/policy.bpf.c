@@ -177,11 +177,11 @@ static long eval_rule(__u32 i, void *ctx)
 		return 0;
 	action = r->action;
 	if (r->rate && action == PB_ACTION_BOUNCE &&
-	    !rate_allow(i, r, e->pol->generation, (__s64)e->pinned * PAGE_BYTES)) {
+	    !rate_allow(r->slot, r, r->since, (__s64)e->pinned * PAGE_BYTES)) {
 		action = r->over_action;
 		over = true;
 	}
-	count(i, e->pol->generation, action, r->audit, over);
+	count(r->slot, r->since, action, r->audit, over);
 	if (r->audit)
 		return 0;
 	e->action = action;
@@ -221,7 +221,7 @@ int BPF_PROG(pb_policy, struct bio *bio, unsigned int nr_pinned, int ret)
 	bpf_loop(e.pol->nrules, eval_rule, &e, 0);
 	if (!e.matched) {
 		e.action = e.pol->default_action;
-		count(PB_SLOT_DEFAULT, e.pol->generation, e.action, false, false);
+		count(PB_SLOT_DEFAULT, e.pol->default_since, e.action, false, false);
 	}
 
 	switch (e.action) {

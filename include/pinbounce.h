@@ -58,7 +58,8 @@ struct pb_bpf_rule {
 	__u32 over_action;		/* over the rate budget */
 	__u64 rate, burst;		/* bytes/s and bytes bounced; rate 0: none */
 	__u32 audit;
-	__u32 pad;
+	__u32 slot;			/* of its counters and rate bucket */
+	__u64 since;			/* the generation they start at */
 };
 
 /*
@@ -68,6 +69,7 @@ struct pb_bpf_rule {
  */
 struct pb_bpf_policy {
 	__u64 generation;
+	__u64 default_since;		/* generation the unmatched count starts at */
 	__u32 nrules;
 	__u32 default_action;
 	struct pb_bpf_rule rules[PB_MAX_RULES];

@@ -55,14 +55,15 @@ expect_cli() {
 		rc=1
 	fi
 }
-expect_cli 0 "3 rules, default passthrough" policy check tests/fuzz/corpus/policy/all-clauses
+expect_cli 0 "3 rules, default passthrough" policy check --syntax tests/fuzz/corpus/policy/all-clauses
+expect_cli 1 "rule 'a': no block device 'sdb'" policy check tests/fuzz/corpus/policy/all-clauses
 expect_cli 1 "error-action:1:15: expected an action" policy check tests/fuzz/corpus/policy/error-action
 expect_cli 1 '"error":"' -j policy check tests/fuzz/corpus/policy/error-action
 expect_cli 2 "unknown command 'frob'" policy frob
 expect_cli 2 "usage: pinbounce policy check" policy check
 expect_cli 0 "pinbounce " --version
 batch=$(mktemp)
-printf '%s\n' "policy check tests/fuzz/corpus/policy/pi-disks  # ok" "" \
+printf '%s\n' "policy check --syntax tests/fuzz/corpus/policy/pi-disks  # ok" "" \
 	"policy check tests/fuzz/corpus/policy/error-action" "status" > "$batch"
 expect_cli 1 "$batch:3: command failed, 1 before it ran" batch file "$batch"
 expect_cli 1 '"error":"'"$batch"':3: command failed' -j batch file "$batch"
@@ -111,7 +112,7 @@ PY
 	build/san/pinbounce -j stats 0.3 1 > "$out/stats.json"
 	schema_ok "stats -j, hist -j" <(cat "$out/stats.json" "$out/hist.json")
 	schema_ok "policy check, status, an error, version, batch -j" <(
-		build/san/pinbounce -j policy check tests/fuzz/corpus/policy/all-clauses
+		build/san/pinbounce -j policy check --syntax tests/fuzz/corpus/policy/all-clauses
 		build/san/pinbounce -j policy check tests/fuzz/corpus/policy/error-action
 		build/san/pinbounce -j status
 		build/san/pinbounce -j --version

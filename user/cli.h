@@ -71,7 +71,13 @@ struct pb_policy_view {
 int pb_policy_view_read(struct pb_policy_view *v);
 
 /* Resolve devices and cgroups: the policy as the BPF program wants it. */
-int pb_policy_resolve(const struct pb_policy *p, struct pb_bpf_policy *out);
+/*
+ * With @old (and @old_b, what it resolved to), its rules that @p keeps,
+ * same name and same text, keep what they resolved to, their counters and
+ * their rate bucket; the others are resolved now and start afresh.
+ */
+int pb_policy_resolve(const struct pb_policy *p, const struct pb_policy *old,
+		      const struct pb_bpf_policy *old_b, struct pb_bpf_policy *out);
 /* A block device by name ("sdb") or "MAJ:MIN", as the kernel's dev_t. */
 int pb_dev_lookup(const char *spec, __u32 *dev);
 
@@ -85,8 +91,8 @@ struct pb_state {
 	int link_fd;		/* what is attached, or -1 */
 };
 
-#define PB_STATE_INIT	{ .bpffs_fd = -1, .dir_fd = -1, .outer_fd = -1, .stats_fd = -1, .rate_fd = -1, \
-			  .link_fd = -1 }
+#define PB_STATE_INIT	{ .bpffs_fd = -1, .dir_fd = -1, .outer_fd = -1, .stats_fd = -1, \
+			  .rate_fd = -1, .link_fd = -1 }
 
 enum pb_state_mode {
 	PB_STATE_READ,		/* shared lock; nothing pinned is not an error */

@@ -80,8 +80,12 @@ static int parse_file(const char *path, struct pb_policy *p)
 	return ret;
 }
 
-/* Resolve @p and make it the policy in force, under the lock. */
-static int install(struct pb_state *st, const struct pb_policy *p)
+/*
+ * Resolve @p and make it the policy in force, under the lock; the rules it
+ * keeps from @old (resolved as @old_b) keep what they resolved to.
+ */
+static int install(struct pb_state *st, const struct pb_policy *p,
+		   const struct pb_policy *old, const struct pb_bpf_policy *old_b)
 {
 	struct pb_bpf_policy *b = malloc(sizeof(*b));
 	int err;
@@ -90,7 +94,7 @@ static int install(struct pb_state *st, const struct pb_policy *p)
 		p_err("out of memory");
 		return -1;
 	}
-	err = pb_policy_resolve(p, b);
+	err = pb_policy_resolve(p, old, old_b, b);
 	if (!err)
 		err = state_install(st, b);
 	if (!err) {
@@ -124,29 +128,37 @@ static int current_policy(const struct pb_state *st, struct pb_policy *p,
 	return 0;
 }
 
-/* Common frame of the commands that change the policy; callers check first
- * that they may (need_root, need_hook), before reading any input.
+/*
+ * Common frame of the commands that change the policy; callers check first
+ * that they may (need_root, need_hook), before reading any input.  With
+ * @keep, the rules the edit leaves alone are not resolved again and keep
+ * their counters (add, del); without, the policy starts afresh (load).
  */
-static int change(int (*edit)(struct pb_policy *p, void *arg), void *arg)
+static int change(int (*edit)(struct pb_policy *p, void *arg), void *arg, bool keep)
 {
 	struct pb_bpf_policy *b = NULL;
-	struct pb_policy *p = NULL;
+	struct pb_policy *p = NULL, *old = NULL;
 	struct pb_state st;
 	int err = -1;
 
 	p = malloc(sizeof(*p));
+	old = malloc(sizeof(*old));
 	b = malloc(sizeof(*b));
-	if (!p || !b) {
+	if (!p || !old || !b) {
 		p_err("out of memory");
 		goto out;
 	}
 	if (state_open(&st, PB_STATE_CHANGE))
 		goto out;
-	if (!current_policy(&st, p, b) && !edit(p, arg))
-		err = install(&st, p);
+	if (!current_policy(&st, p, b)) {
+		*old = *p;
+		if (!edit(p, arg))
+			err = keep ? install(&st, p, old, b) : install(&st, p, NULL, NULL);
+	}
 	state_close(&st);
 out:
 	free(p);
+	free(old);
 	free(b);
 	return err ? PB_EXIT_ERROR : PB_EXIT_OK;
 }
@@ -193,35 +205,51 @@ static int do_load(int argc, char **argv)
 		p_err("out of memory");
 		return PB_EXIT_ERROR;
 	}
-	ret = parse_file(argv[0], p) ? PB_EXIT_ERROR : change(edit_replace, p);
+	ret = parse_file(argv[0], p) ? PB_EXIT_ERROR : change(edit_replace, p, false);
 	free(p);
 	return ret;
 }
 
+/*
+ * Everything load would check on this machine, short of the kernel: the
+ * disks and cgroups the rules name must be here.  --syntax checks only
+ * what does not depend on the machine, for a policy written elsewhere.
+ */
 static int do_check(int argc, char **argv)
 {
+	bool syntax = argc == 2 && !strcmp(argv[0], "--syntax");
 	struct pb_bpf_policy *b;
 	struct pb_policy *p;
-	int ret = PB_EXIT_ERROR;
+	int ret = PB_EXIT_ERROR, err;
 
-	if (argc != 1) {
-		p_err("usage: pinbounce policy check FILE|-");
+	if (argc != 1 + syntax) {
+		p_err("usage: pinbounce policy check [--syntax] FILE|-");
 		return PB_EXIT_USAGE;
 	}
 	p = malloc(sizeof(*p));
 	b = malloc(sizeof(*b));
 	if (!p || !b) {
 		p_err("out of memory");
-	} else if (!parse_file(argv[0], p) && !pb_policy_resolve(p, b)) {
-		/* Refused here exactly when load would refuse it. */
-		if (json_output)
-			json_print(json_pack("{s:s,s:i}", "file", argv[0],
-					     "rules", (int)p->nrules));
-		else
-			p_info("%s: %u rule%s, default %s", argv[0], p->nrules,
-			       p->nrules == 1 ? "" : "s", pb_action_name(p->default_action));
-		ret = PB_EXIT_OK;
+		goto out;
 	}
+	if (parse_file(argv[syntax], p))
+		goto out;
+	if (syntax) {
+		err = pb_policy_format(p, b->text, sizeof(b->text));
+		if (err)
+			p_err("the policy is longer than %d bytes once formatted", PB_TEXT_MAX);
+	} else {
+		err = pb_policy_resolve(p, NULL, NULL, b);
+	}
+	if (err)
+		goto out;
+	if (json_output)
+		json_print(json_pack("{s:s,s:i}", "file", argv[syntax], "rules", (int)p->nrules));
+	else
+		p_info("%s: %u rule%s, default %s", argv[syntax], p->nrules,
+		       p->nrules == 1 ? "" : "s", pb_action_name(p->default_action));
+	ret = PB_EXIT_OK;
+out:
 	free(p);
 	free(b);
 	return ret;
@@ -244,7 +272,7 @@ static int do_add(int argc, char **argv)
 		p_err("%s", msg);
 		return PB_EXIT_ERROR;
 	}
-	return change(edit_add, &r);
+	return change(edit_add, &r, true);
 }
 
 static int do_del(int argc, char **argv)
@@ -255,7 +283,7 @@ static int do_del(int argc, char **argv)
 	}
 	if (need_root() || need_hook())
 		return PB_EXIT_ERROR;
-	return change(edit_del, argv[0]);
+	return change(edit_del, argv[0], true);
 }
 
 static int edit_clear(struct pb_policy *p, void *arg)
@@ -274,10 +302,10 @@ static int do_clear(int argc, char **argv)
 	}
 	if (need_root() || need_hook())
 		return PB_EXIT_ERROR;
-	return change(edit_clear, NULL);
+	return change(edit_clear, NULL, true);
 }
 
-/* Sum one slot's per-CPU counters of generation @gen. */
+/* Sum one slot's per-CPU counters, if they count from generation @gen. */
 static int read_stats(int fd, __u32 slot, __u64 gen, struct pb_rule_stats *sum)
 {
 	int ncpus = libbpf_num_possible_cpus();
@@ -331,10 +359,11 @@ static void view_fill(const struct pb_state *st, const struct pb_policy *p,
 		snprintf(v->rules[i].name, sizeof(v->rules[i].name), "%s", p->rules[i].name);
 		v->rules[i].audit = p->rules[i].audit;
 		if (v->attached)
-			read_stats(st->stats_fd, i, b->generation, &v->rules[i].s);
+			read_stats(st->stats_fd, b->rules[i].slot, b->rules[i].since,
+				   &v->rules[i].s);
 	}
 	if (v->attached)
-		read_stats(st->stats_fd, PB_SLOT_DEFAULT, b->generation, &v->unmatched);
+		read_stats(st->stats_fd, PB_SLOT_DEFAULT, b->default_since, &v->unmatched);
 }
 
 int pb_policy_view_read(struct pb_policy_view *v)
@@ -431,7 +460,11 @@ static int do_policy_help(int argc, char **argv)
 	(void)argv;
 	fprintf(stderr,
 		"Usage: pinbounce policy load FILE|-      replace the whole policy\n"
-		"       pinbounce policy check FILE|-     validate, without touching the kernel\n"
+		"       pinbounce policy check [--syntax] FILE|-\n"
+		"                                        refuse what load would refuse here (its\n"
+		"                                        disks and cgroups must exist), without\n"
+		"                                        touching the kernel; --syntax: the grammar\n"
+		"                                        and the size only\n"
 		"       pinbounce policy add NAME CLAUSE... append a rule\n"
 		"       pinbounce policy del NAME         remove a rule\n"
 		"       pinbounce policy show             the policy in force, with hit counts\n"

@@ -112,33 +112,59 @@ static int resolve_cgroup(const struct pb_rule *r, __u64 *id, __u32 *level)
 	return 0;
 }
 
-int pb_policy_resolve(const struct pb_policy *p, struct pb_bpf_policy *out)
+static int resolve_rule(const struct pb_rule *r, struct pb_bpf_rule *b)
+{
+	b->match = r->match;
+	b->ndevs = r->ndevs;
+	for (unsigned int d = 0; d < r->ndevs; d++)
+		if (resolve_dev(r, &r->devs[d], &b->devs[d], &b->dev_whole[d]))
+			return -1;
+	if ((r->match & PB_MATCH_CGROUP) &&
+	    resolve_cgroup(r, &b->cgroup_id, &b->cgroup_level))
+		return -1;
+	b->flags_set = r->flags_set;
+	b->flags_clear = r->flags_clear;
+	b->pinned_min = r->pinned_min;
+	b->size_min = r->size_min;
+	b->size_max = r->size_max;
+	b->action = r->action;
+	b->over_action = r->over_action;
+	b->rate = r->rate;
+	b->burst = r->burst;
+	b->audit = r->audit;
+	return 0;
+}
+
+/* The rule of @old named as @r and written the same, or -1. */
+static int same_rule(const struct pb_rule *r, const struct pb_policy *old)
+{
+	char a[1024], b[1024];
+
+	pb_rule_format(r, a, sizeof(a));
+	for (unsigned int j = 0; j < old->nrules; j++) {
+		if (strcmp(r->name, old->rules[j].name))
+			continue;
+		pb_rule_format(&old->rules[j], b, sizeof(b));
+		return strcmp(a, b) ? -1 : (int)j;
+	}
+	return -1;
+}
+
+int pb_policy_resolve(const struct pb_policy *p, const struct pb_policy *old,
+		      const struct pb_bpf_policy *old_b, struct pb_bpf_policy *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->nrules = p->nrules;
 	out->default_action = p->default_action;
+	if (old)
+		out->default_since = old_b->default_since;
 	for (unsigned int i = 0; i < p->nrules; i++) {
-		const struct pb_rule *r = &p->rules[i];
-		struct pb_bpf_rule *b = &out->rules[i];
+		int j = old ? same_rule(&p->rules[i], old) : -1;
 
-		b->match = r->match;
-		b->ndevs = r->ndevs;
-		for (unsigned int d = 0; d < r->ndevs; d++)
-			if (resolve_dev(r, &r->devs[d], &b->devs[d], &b->dev_whole[d]))
-				return -1;
-		if ((r->match & PB_MATCH_CGROUP) &&
-		    resolve_cgroup(r, &b->cgroup_id, &b->cgroup_level))
+		if (j >= 0)
+			out->rules[i] = old_b->rules[j];
+		else if (resolve_rule(&p->rules[i], &out->rules[i]))
 			return -1;
-		b->flags_set = r->flags_set;
-		b->flags_clear = r->flags_clear;
-		b->pinned_min = r->pinned_min;
-		b->size_min = r->size_min;
-		b->size_max = r->size_max;
-		b->action = r->action;
-		b->over_action = r->over_action;
-		b->rate = r->rate;
-		b->burst = r->burst;
-		b->audit = r->audit;
 	}
 	if (pb_policy_format(p, out->text, sizeof(out->text))) {
 		p_err("the policy is longer than %d bytes once formatted", PB_TEXT_MAX);

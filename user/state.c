@@ -110,9 +110,9 @@ static int open_pin_dir(int bpffs, bool create)
 	int fd;
 
 	if (create) {
-		if (!mkdirat(bpffs, PIN_DIR_NAME, 0700))
+		if (!mkdirat(bpffs, PIN_DIR_NAME, 0700)) {
 			made = true;
-		else if (errno != EEXIST) {
+		} else if (errno != EEXIST) {
 			p_err("cannot create %s: %s", PB_PIN_DIR, strerror(errno));
 			return -1;
 		}
@@ -274,8 +274,9 @@ static int maps_of_link(struct pb_state *st)
 	__u32 len = sizeof(link), ids[16];
 	int prog_fd, fd;
 
-	if (bpf_obj_get_info_by_fd(st->link_fd, &link, &len) ||
-	    (prog_fd = bpf_prog_get_fd_by_id(link.prog_id)) < 0) {
+	prog_fd = bpf_obj_get_info_by_fd(st->link_fd, &link, &len) ? -1 :
+		  bpf_prog_get_fd_by_id(link.prog_id);
+	if (prog_fd < 0) {
 		p_err("cannot read the pinned link in %s: %s", PB_PIN_DIR, strerror(errno));
 		return -1;
 	}
@@ -510,13 +511,38 @@ out:
 	return err ? -1 : 0;
 }
 
+/*
+ * Generation @gen for @pol: rules resolved afresh (since 0) get a slot no
+ * kept rule uses and counters that start now.
+ */
+static void assign_slots(struct pb_bpf_policy *pol, __u64 gen)
+{
+	__u64 used = 0;
+
+	pol->generation = gen;
+	if (!pol->default_since)
+		pol->default_since = gen;
+	for (unsigned int i = 0; i < pol->nrules; i++)
+		if (pol->rules[i].since && pol->rules[i].slot < PB_MAX_RULES)
+			used |= 1ULL << pol->rules[i].slot;
+		else
+			pol->rules[i].since = 0;
+	for (unsigned int i = 0; i < pol->nrules; i++) {
+		if (pol->rules[i].since)
+			continue;
+		pol->rules[i].slot = __builtin_ctzll(~used);	/* nrules <= 64 */
+		pol->rules[i].since = gen;
+		used |= 1ULL << pol->rules[i].slot;
+	}
+}
+
 int state_install(struct pb_state *st, struct pb_bpf_policy *pol)
 {
 	struct pb_bpf_policy *cur;
 	int err;
 
 	if (!state_attached(st)) {
-		pol->generation = 1;
+		assign_slots(pol, 1);
 		return attach_policy(st, pol);
 	}
 	cur = malloc(sizeof(*cur));
@@ -526,7 +552,7 @@ int state_install(struct pb_state *st, struct pb_bpf_policy *pol)
 	}
 	err = state_read_policy(st, cur);
 	if (!err) {
-		pol->generation = cur->generation + 1;
+		assign_slots(pol, cur->generation + 1);
 		err = swap_policy(st->outer_fd, pol);
 	}
 	free(cur);

@@ -38,6 +38,8 @@ expect_outcome "$sd after del sd" bounce default
 outcome "/dev/$sd"
 expect_outcome "$sd after add sd2" passthrough prog
 expect "generation after del and add" 3 "$("$PB" -j status | json 'j["generation"]')"
+expect "rule nb's hits kept through del and add" "$n_nb" \
+	"$("$PB" -j policy show | json 'j["rules"][0]["hits"]["bounce"]')"
 
 printf 'rule ok action bounce\nrule bad action bonce\n' > "$WORK/bad"
 set +e
@@ -80,6 +82,17 @@ rc=$?
 set -e
 expect "non-root: exit status" 1 "$rc"
 expect "non-root: message" "Error: pinbounce needs root to read or change what is attached in the kernel" "$msg"
+
+# add and del resolve only the rule they change: a rule whose cgroup is gone
+# stays as it was resolved, and does not stop the next add.
+mkdir /sys/fs/cgroup/pbgone
+"$PB" policy add gone cgroup /pbgone action bounce
+rmdir /sys/fs/cgroup/pbgone
+"$PB" policy add after action passthrough
+expect "add beside a rule whose cgroup is gone: rules" "nb sd2 gone after" \
+	"$("$PB" -j policy show | json '" ".join(r["name"] for r in j["rules"])')"
+"$PB" policy del gone
+"$PB" policy del after
 
 "$PB" policy clear
 outcome "/dev/$nb"
