@@ -55,7 +55,7 @@ endif
 .DELETE_ON_ERROR:
 .PHONY: all deps kernel vmlinux-h bpf user fixture fixture-stock tests check check-debug \
 	check-full check-stock demo demo-rdma \
-	bench bench-policy bench-observe bench-kernel clean
+	bench bench-policy bench-observe bench-kernel bench-export clean
 
 all: bpf user tests
 
@@ -105,11 +105,11 @@ user: $(BUILD)/pinforce $(BUILD)/pinbounce
 
 PINBOUNCE_SRCS := user/main.c user/policy_cmd.c user/state.c user/resolve.c user/policy.c \
 	user/hook.c user/observe.c user/report.c user/watch_cmd.c user/top_cmd.c \
-	user/export_cmd.c user/trace_cmd.c
+	user/export_cmd.c user/trace_cmd.c user/cgroup_cache.c
 PINBOUNCE_LIBS := $(LDLIBS) -ljansson -lmicrohttpd -lncursesw -lm
 
 PINBOUNCE_DEPS := $(PINBOUNCE_SRCS) user/cli.h user/policy.h user/hook.h user/observe.h \
-	user/report.h \
+	user/report.h user/cgroup_cache.h \
 	include/pinbounce.h $(BUILD)/bpf/policy.skel.h $(BUILD)/bpf/observe.skel.h
 
 $(BUILD)/pinbounce: $(PINBOUNCE_DEPS)
@@ -231,7 +231,7 @@ demo-rdma: deps
 	$(Q)tests/demo-rdma.sh $$(cat $(KDIR_FILE)) $$(cat $(BUILD)/kdir-stock)
 
 # Benchmarks: figures, not pass/fail.
-bench: bench-policy bench-observe
+bench: bench-policy bench-observe bench-export
 
 bench-kernel: deps
 	$(Q)$(MAKE) --no-print-directory kernel
@@ -244,6 +244,11 @@ bench-policy bench-observe: deps
 	$(Q)$(MAKE) --no-print-directory all fixture
 	$(Q)$(if $(filter bench-policy,$@),tests/vm/run.sh $$(cat $(KDIR_FILE)) bench-policy, \
 		tests/bench-observe.sh $$(cat $(KDIR_FILE)))
+
+# On the host: the exporter's scrape time with 1000 cgroups, 100 of them
+# replaced every second.
+bench-export: $(BUILD)/pinbounce
+	$(Q)tests/bench-export.sh $(BUILD)/pinbounce
 
 clean:
 	rm -rf $(BUILD)

@@ -19,8 +19,14 @@
 #define MAX_KEYS	4096
 #define MAX_INFLIGHT	65536
 
+/*
+ * Rows of counters and histograms, per CPU: not preallocated, so that what
+ * they take grows with the devices and cgroups seen, not with the CPUs
+ * times the most rows (user space may lower that most).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, MAX_KEYS);
 	__type(key, struct pb_obs_key);
 	__type(value, struct pb_obs_counters);
@@ -28,15 +34,16 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, MAX_KEYS);
 	__type(key, struct pb_hist_key);
 	__type(value, struct pb_hist);
 } hists SEC(".maps");
 
-/* Updates lost to a full table: 0 counters, 1 histograms, 2 in flight. */
+/* Updates lost, by enum pb_drop. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 3);
+	__uint(max_entries, PB_NR_DROPS);
 	__type(key, __u32);
 	__type(value, __u64);
 } dropped SEC(".maps");
@@ -111,7 +118,7 @@ static struct pb_obs_counters *counters_of(struct bio *bio)
 		if (cgrp)
 			key.cgroup_id = BPF_CORE_READ(cgrp, kn, id);
 	}
-	return lookup_or_init(&counters, &key, &zero, 0);
+	return lookup_or_init(&counters, &key, &zero, PB_DROP_COUNTERS);
 }
 
 /* floor(log2(v)), 0 for 0: the BPF target has no count-leading-zeros. */
@@ -144,7 +151,7 @@ static void hist_add(__u32 dev, __u32 kind, __u64 ns)
 	struct pb_hist *h;
 	__u32 slot;
 
-	h = lookup_or_init(&hists, &key, &zero, 1);
+	h = lookup_or_init(&hists, &key, &zero, PB_DROP_HISTS);
 	if (!h)
 		return;
 	slot = log2_u64(ns);
@@ -222,7 +229,7 @@ int BPF_PROG(pb_write_queued, struct bio *bio)
 	__u64 key = (__u64)bio, now = bpf_ktime_get_ns();
 
 	if (is_write(bio) && bpf_map_update_elem(&writes, &key, &now, BPF_ANY))
-		drop(2);
+		drop(PB_DROP_INFLIGHT);
 	return 0;
 }
 
@@ -264,6 +271,9 @@ int BPF_PROG(pb_write_done, struct request *rq, blk_status_t error, unsigned int
 			if (t) {
 				start = *t;
 				bpf_map_delete_elem(&writes, &key);
+			} else {
+				/* evicted from the LRU, or queued before we were */
+				drop(PB_DROP_UNTIMED);
 			}
 		}
 		if (start)

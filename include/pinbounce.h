@@ -127,6 +127,15 @@ struct pb_obs_counters {
 	__u64 passthrough_pages[PB_NR_DECIDERS];
 };
 
+/* Updates the observers could not make, by kind. */
+enum pb_drop {
+	PB_DROP_COUNTERS = 0,		/* a row of counters, its table full */
+	PB_DROP_HISTS = 1,		/* a histogram, its table full */
+	PB_DROP_INFLIGHT = 2,		/* a write's start time, its table full */
+	PB_DROP_UNTIMED = 3,		/* a write that completed with no start time */
+	PB_NR_DROPS,
+};
+
 /* Latency histograms: log2 buckets of nanoseconds, slot i holds [2^i, 2^(i+1)). */
 #define PB_HIST_SLOTS	64
 

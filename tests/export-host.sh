@@ -4,18 +4,28 @@
 # /metrics over HTTP that promtool accepts, the write-latency histograms of
 # the disk written to, the series the kernel cannot show absent (and said
 # so), the BPF programs' run counters; 404, usage errors, a port in use; a
-# clean SIGTERM under ASan/UBSan; the text file written whole.
+# clean SIGTERM under ASan/UBSan; the text file written whole.  Then what
+# must hold against others: scrapes answered while 200 slow clients hold
+# connections, rows of 300 cgroups while some are replaced (scrapes stay
+# quick, the removed ones add up in cgroup="(gone)"), a cgroup name that is
+# not UTF-8 in the exposition and in trace's JSON, and the text file and
+# JSON report written through files that nobody else can have planted.
 #
 #   tests/export-host.sh [PINBOUNCE]
 #
 # PINBOUNCE defaults to $PB_CLI, else build/san/pinbounce.  Needs root,
-# curl and promtool.  Prints "ok: ..." or "FAIL: ..." per check and ends
-# with "export-host: N passed, N failed"; exits 1 if any failed.
+# curl, promtool, bpftool and a cgroup2 mount.  The host's kernel has no
+# bounce series, so the cgroup checks write their counter rows into the
+# exporter's map themselves (tests/counter-rows.py, PB_TEST_COUNTERS=1).
+# Prints "ok: ..." or "FAIL: ..." per check and ends with
+# "export-host: N passed, N failed"; exits 1 if any failed.
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 PB=${1:-${PB_CLI:-$repo/build/san/pinbounce}}
 work=$(mktemp -d)
 data=$(mktemp /var/tmp/pb-export.XXXXXX)
+rows=$repo/tests/counter-rows.py
+cg=
 pass=0
 failed=0
 pids=()
@@ -25,6 +35,7 @@ on_exit() {
 	for p in "${pids[@]}"; do
 		kill -TERM "$p" 2> /dev/null && wait "$p" 2> /dev/null
 	done
+	[ -n "$cg" ] && rmdir "$cg"/*/ "$cg" 2> /dev/null
 	rm -rf "$work" "$data"
 }
 trap on_exit EXIT
@@ -46,7 +57,7 @@ check() {
 	if "$@"; then ok "$what"; else bad "$what"; fi
 }
 
-for tool in curl promtool; do
+for tool in curl promtool bpftool python3; do
 	command -v $tool > /dev/null || { echo "FAIL: export-host: no $tool"; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { echo "FAIL: export-host: needs root"; exit 1; }
@@ -121,7 +132,8 @@ forget() {
 	pids=("${keep[@]}")
 }
 
-# stop NAME: SIGTERM; exit 0 and a clean stderr expected.
+# stop NAME [EXPECTED]: SIGTERM; exit 0 and a clean stderr expected, but for
+# errors that match the regular expression EXPECTED.
 stop() {
 	local status
 	kill -TERM "$pid"
@@ -129,7 +141,8 @@ stop() {
 	status=$?
 	forget "$pid"
 	check "$1: SIGTERM: exit status 0 (got $status)" [ "$status" = 0 ]
-	if sanitizer_clean "$work/$1.err" && ! grep -q '^Error:' "$work/$1.err"; then
+	if sanitizer_clean "$work/$1.err" &&
+		! grep '^Error:' "$work/$1.err" | grep -qvE "${2:-^$}"; then
 		ok "$1: no sanitizer report, no error on stderr"
 	else
 		bad "$1: stderr:"
@@ -260,6 +273,87 @@ check "HEAD /metrics: 200" [ "$(code -I "$URL/metrics")" = 200 ]
 pid=$http_pid
 stop http
 
+# Slow clients (slowloris), on an exporter of their own: 200 connections
+# from 127.0.0.1 that send a request line a byte every half second, made
+# again whenever closed; at the end, how many the exporter held.
+cat > "$work/slow.py" << 'EOF'
+import socket, sys, time
+port, count, secs = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+line = b'GET /metrics?' + b'a' * 10000
+socks, sent = [None] * count, [0] * count
+end = time.monotonic() + secs
+while time.monotonic() < end:
+    for i in range(count):
+        if socks[i] is None:
+            socks[i] = socket.socket()
+            socks[i].setblocking(False)
+            socks[i].connect_ex(('127.0.0.1', port))
+            sent[i] = 0
+            continue
+        try:
+            sent[i] += socks[i].send(line[sent[i]:sent[i] + 1])
+        except BlockingIOError:
+            pass
+        except OSError:
+            socks[i].close()
+            socks[i] = None
+    time.sleep(0.5)
+print(sum(1 for s, n in zip(socks, sent) if s and n >= 5))
+EOF
+# A client of an address of its own that stops in the middle of its
+# request: seconds until the exporter closed the connection.
+cat > "$work/idle.py" << 'EOF'
+import socket, sys, time
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=15,
+                             source_address=('127.0.0.3', 0))
+s.sendall(b'GET /metrics HTTP/1.1\r\n')
+t = time.monotonic()
+try:
+    print('answered' if s.recv(65536) else 'closed', end=' ')
+    print('%.1f' % (time.monotonic() - t))
+except socket.timeout:
+    print('still open after 15 s')
+EOF
+PORT=$(free_port)
+URL=http://127.0.0.1:$PORT
+start slow --listen "127.0.0.1:$PORT"
+wait_http "$URL/" || bad "slow: the exporter did not answer: $(cat "$work/slow.err")"
+python3 "$work/slow.py" "$PORT" 200 9 > "$work/slow.out" 2>&1 &
+slow_pid=$!
+python3 "$work/idle.py" "$PORT" > "$work/idle.out" 2>&1 &
+idle_pid=$!
+pids+=("$slow_pid" "$idle_pid")
+sleep 2
+# The scraper from another address, 127.0.0.2 (on the loopback too).
+answered=0
+slowest=0
+for ((i = 0; i < 20; i++)); do
+	read -r status secs < <(curl -s -o /dev/null --interface 127.0.0.2 --max-time 3 \
+		-w '%{http_code} %{time_total}\n' "$URL/metrics")
+	[ "$status" = 200 ] && awk -v t="$secs" 'BEGIN { exit !(t < 1) }' &&
+		answered=$((answered + 1))
+	slowest=$(awk -v a="$slowest" -v b="$secs" 'BEGIN { print (b > a ? b : a) }')
+	sleep 0.2
+done
+check "200 slow clients on 127.0.0.1: 20 scrapes from 127.0.0.2 answered in under 1 s ($answered answered, slowest $slowest s)" \
+	[ "$answered" = 20 ]
+wait "$slow_pid"
+held=$(cat "$work/slow.out")
+check "the slow clients held some connections, at most 4 (${held:-?})" \
+	[ "${held:-0}" -ge 1 -a "${held:-99}" -le 4 ]
+wait "$idle_pid"
+idle=$(cat "$work/idle.out")
+check "a request stalled halfway is dropped after 3 to 8 s (${idle:-?})" \
+	awk -v t="$idle" 'BEGIN { n = split(t, f, " "); exit !(n == 2 && f[1] == "closed" && f[2] >= 3 && f[2] <= 8) }'
+forget "$slow_pid"
+forget "$idle_pid"
+check "127.0.0.1 scrapes again once the slow clients are gone" \
+	[ "$(code --max-time 3 "$URL/metrics")" = 200 ]
+refused=$(grep -c 'connection limit' "$work/slow.err")
+check "the connections refused are logged once a minute at most, not each ($refused lines)" \
+	[ "$refused" -le 2 ]
+stop slow 'Error: export: http: (Server reached connection limit|Connection was closed by remote side with incomplete request)'
+
 # IPv6, where the loopback has it.
 if ip -6 addr show dev lo 2> /dev/null | grep -q '::1/128'; then
 	PORT6=$(free_port)
@@ -316,6 +410,146 @@ check "--listen with --textfile: promtool accepts the file" \
 	bash -c "promtool check metrics < '$tf2' > /dev/null 2>&1"
 check "--listen with --textfile: no temporary file left" \
 	bash -c "! ls '$tf2'.tmp.* > /dev/null 2>&1"
+
+# Cgroups.  Rows for 300 cgroups and one whose name is not UTF-8, in the
+# map of an exporter that shows them (PB_TEST_COUNTERS=1), each row VALUE
+# on every CPU; then, twice, 100 of them removed and 100 made.  The rows of
+# the removed cgroups move into cgroup="(gone)", the sum stays, the map
+# keeps only the live ones, and a scrape takes well under the bound even
+# here (it walked the whole tree for each row: seconds).
+SCRAPE_BOUND=2
+ncpus=$("$rows" ncpus)
+cgroot=$("$rows" root)
+cgname=/pbexport.$$
+badname=$cgname/bad$'\xff'
+
+# scrape: the exposition in $m, and its time in $secs.
+scrape() {
+	secs=$(curl -s -o "$m" --max-time 60 -w '%{time_total}' "$URL/metrics")
+}
+
+# pages TEXT: pinbounce_pinned_pages_total added up over the rows with TEXT
+# (from the environment: awk -v would take its backslashes as escapes).
+pages() {
+	S=$1 awk '/^pinbounce_pinned_pages_total\{/ && index($0, ENVIRON["S"]) { t += $2 }
+		END { print t + 0 }' "$m"
+}
+
+# has_cgroup FILE: the JSON in FILE has the row of the cgroup not UTF-8.
+has_cgroup() {
+	python3 -c 'import json, sys
+doc = json.load(open(sys.argv[1]))
+sys.exit(not any(c["cgroup"] == sys.argv[2] and c["total"]["pinned_pages"] == int(sys.argv[3])
+		 for d in doc["devices"] for c in d.get("cgroups", [])))' \
+		"$1" "$cgname/bad\\xff" $((7 * ncpus))
+}
+
+# replace ROUND: 100 cgroups removed, 100 made with rows of 2; a scrape.
+replace() {
+	local old new old_first=$((($1 - 1) * 100 + 1)) new_first=$(($1 * 100 + 201))
+
+	mapfile -t old < <(seq -f "$cg/%g" "$old_first" $((old_first + 99)))
+	mapfile -t new < <(seq -f "$cg/%g" "$new_first" $((new_first + 99)))
+	rmdir "${old[@]}"
+	mkdir "${new[@]}"
+	"$rows" fill "$cg_pid" "$dev" 2 "${new[@]}"
+	scrape
+	check "round $1, 100 cgroups replaced: the scrape took $secs s (< $SCRAPE_BOUND s)" \
+		awk -v t="$secs" -v b="$SCRAPE_BOUND" 'BEGIN { exit !(t > 0 && t < b) }'
+	want=$((before + $1 * 200 * ncpus))
+	check "round $1: nothing lost: pinned pages add up to $want ($(pages '{'))" \
+		[ "$(pages '{')" = "$want" ]
+	check "round $1: cgroup=\"(gone)\" has the $(($1 * 100)) removed ($(pages 'cgroup="(gone)"'))" \
+		[ "$(pages 'cgroup="(gone)"')" = $(($1 * 100 * ncpus)) ]
+	check "round $1: no row of a removed cgroup left (by path or cgroup:ID)" \
+		bash -c "! grep -qE '^pinbounce_[a-z_]*\\{.*cgroup=\"($cgname/$old_first|cgroup:[0-9]+)\"' '$m'"
+}
+
+check_cgroups() {
+	PORT=$(free_port)
+	URL=http://127.0.0.1:$PORT
+	start cg --listen "127.0.0.1:$PORT"
+	cg_pid=$pid
+	wait_http "$URL/" || bad "cg: the exporter did not answer: $(cat "$work/cg.err")"
+	"$rows" fill "$cg_pid" "$dev" 1 "$cg"/*/
+	scrape
+	check "301 rows: pinned pages add up to $((301 * ncpus)) ($(pages '{'))" \
+		[ "$(pages '{')" = $((301 * ncpus)) ]
+	check "cgroup=\"$cgname/1\" named" [ "$(pages "cgroup=\"$cgname/1\"}")" = "$ncpus" ]
+	before=$(pages '{')
+	removed1=$("$rows" id "$cg/1")
+	replace 1
+	replace 2
+	check "the map holds the 301 live rows only ($("$rows" count "$cg_pid"))" \
+		[ "$("$rows" count "$cg_pid")" = 301 ]
+	# A late writeback of a removed cgroup's pages: its row comes back, and moves.
+	"$rows" fill "$cg_pid" "$dev" 5 "id:$removed1"
+	scrape
+	check "a removed cgroup's late row moves to cgroup=\"(gone)\" too ($(pages 'cgroup="(gone)"'))" \
+		[ "$(pages 'cgroup="(gone)"')" = $(((200 + 5) * ncpus)) ]
+
+	# Not UTF-8: escaped, \xff for the byte, and promtool takes it.
+	out=$(promtool check metrics < "$m" 2>&1)
+	status=$?
+	check "a cgroup named with byte 0xff: promtool check metrics: no problem (status $status: $out)" \
+		[ "$status" = 0 -a -z "$out" ]
+	check "its label is cgroup=\"$cgname/bad\\\\xff\"" \
+		[ "$(pages "cgroup=\"$cgname/bad\\\\xff\"}")" = "$ncpus" ]
+	pid=$cg_pid
+	stop cg
+}
+
+# trace --json, with a row of the cgroup named with 0xff that the command
+# writes, and a file another user made where the report was written before:
+# REPORT.tmp.PID, PID trace's own.
+check_trace() {
+	local report=$work/trace.json planted
+
+	"$PB" -j trace --json "$report" -- sh -c '"$1" fill "$PPID" "$2" 7 "$3" &&
+		echo planted > "$4.tmp.$PPID" && chown 65534 "$4.tmp.$PPID" &&
+		chmod 666 "$4.tmp.$PPID" && echo "$4.tmp.$PPID" > "$5"' \
+		sh "$rows" "$dev" "$cgroot$badname" "$report" "$work/planted" \
+		> "$work/trace.out" 2> "$work/trace.err"
+	status=$?
+	check "trace: exit status 0 (got $status)" [ "$status" = 0 ]
+	check "trace: no sanitizer report" sanitizer_clean "$work/trace.err"
+	check "trace --json: the row of cgroup \"$cgname/bad\\\\xff\"" has_cgroup "$report"
+	check "trace -j: the row of cgroup \"$cgname/bad\\\\xff\"" has_cgroup "$work/trace.out"
+	planted=$(cat "$work/planted")
+	check "trace --json: a new file, not the one planted: root's, mode 644" \
+		[ -f "$report" -a "$(stat -c %i "$report")" != "$(stat -c %i "$planted" 2> /dev/null)" \
+		-a "$(stat -c '%u %a' "$report")" = "0 644" ]
+	check "trace --json: the planted file untouched" [ "$(cat "$planted" 2> /dev/null)" = planted ]
+}
+
+if [ -n "$cgroot" ] && mkdir "$cgroot$cgname" && cg=$cgroot$cgname &&
+	mkdir "$cg"/{1..300} "$cgroot$badname"; then
+	ok "300 cgroups and one not UTF-8 in $cg"
+	export PB_TEST_COUNTERS=1 PB_CGROUP_ROOT=$cgroot
+	check_cgroups
+	check_trace
+	unset PB_TEST_COUNTERS PB_CGROUP_ROOT
+else
+	bad "cannot make cgroups in ${cgroot:-a cgroup2 mount}: no cgroup checks"
+fi
+
+# The text file, with a symlink to another file planted at TEXTFILE.tmp.PID.
+victim=$work/victim
+echo precious > "$victim"
+tf3=$work/planted.prom
+"$PB" export --textfile "$tf3" --once --interval 2 2> "$work/planted.err" &
+ln -s "$victim" "$tf3.tmp.$!"
+wait $!
+status=$?
+if [ "$status" = 0 ]; then
+	ok "--textfile past a planted symlink: exit status 0"
+else
+	bad "--textfile past a planted symlink: exit status $status: $(grep Error "$work/planted.err")"
+fi
+check "--textfile: the symlink's target untouched" [ "$(cat "$victim")" = precious ]
+check "--textfile: a file of its own, mode 644" \
+	[ -f "$tf3" -a ! -L "$tf3" -a "$(stat -c %a "$tf3" 2> /dev/null)" = 644 ]
+check "--textfile: promtool takes it" bash -c "promtool check metrics < '$tf3' > /dev/null 2>&1"
 
 echo "export-host: $pass passed, $failed failed"
 [ "$failed" = 0 ]

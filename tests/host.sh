@@ -151,6 +151,90 @@ assert e[1]["value"] is None and "bounce series" in e[1]["reason"]' "$out/trace.
 }
 
 if ! grep -qw blk_pin_bounce_decide /proc/kallsyms; then
+# The observers' per-CPU rows are allocated as disks and cgroups are seen,
+# not preallocated for every CPU (that was 2.9 MB a CPU); --max-rows caps
+# them.  Read from the fdinfo of the maps the command holds.
+observer_maps() {
+	local pid fd
+	build/san/pinbounce "$@" stats 2 1 > /dev/null 2>&1 &
+	pid=$!
+	sleep 1.5
+	for fd in /proc/$pid/fdinfo/*; do
+		grep -q '^map_type:.*5$' "$fd" 2> /dev/null && tr '\n' ' ' < "$fd" && echo
+	done
+	wait "$pid"
+}
+if python3 -c '
+import re, sys
+maps = [dict(re.findall(r"(\w+):\s+(\S+)", l)) for l in open(sys.argv[1]) if l.strip()]
+ncpus = int(sys.argv[2])
+assert len(maps) == 2, maps
+assert all(int(m["map_flags"], 16) & 1 for m in maps), "preallocated"
+assert sum(int(m["memlock"]) for m in maps) < (1 << 20) * ncpus, "too much"
+' <(observer_maps) "$(nproc)" && python3 -c '
+import re, sys
+maps = [dict(re.findall(r"(\w+):\s+(\S+)", l)) for l in open(sys.argv[1]) if l.strip()]
+assert sorted(m["max_entries"] for m in maps) == ["64", "64"], maps
+' <(observer_maps --max-rows 64); then
+	echo "ok: observer rows are not preallocated, --max-rows caps them"
+else
+	echo "FAIL: observer rows: $(observer_maps | head -c 600)"
+	rc=1
+fi
+expect_cli 2 "--max-rows: expected a number of rows from 16 to 1048576, got '3'" --max-rows 3 stats
+
+# trace and signals: one sent to trace reaches the command; a second
+# request to stop kills a command that ignores the first; trace killed
+# takes its command with it.  Each bounded: nothing here waits for long.
+trace_signals() {
+	local pid child status t0
+	build/san/pinbounce trace -- sh -c 'trap "exit 42" USR1; while :; do sleep 0.1; done' \
+		> /dev/null 2>&1 &
+	pid=$!
+	sleep 1.5
+	kill -USR1 "$pid"
+	t0=$(date +%s)
+	wait "$pid"
+	status=$?
+	if [ "$status" = 42 ] && [ $(($(date +%s) - t0)) -le 5 ]; then
+		echo "ok: trace passes SIGUSR1 on to its command"
+	else
+		echo "FAIL: trace and SIGUSR1: status $status"
+		rc=1
+	fi
+	build/san/pinbounce trace -- sh -c 'trap "" INT; exec sleep 30' > /dev/null 2> "$out/sig" &
+	pid=$!
+	sleep 1.5
+	kill -INT "$pid"
+	sleep 0.5
+	kill -INT "$pid"
+	t0=$(date +%s)
+	wait "$pid"
+	status=$?
+	if [ "$status" = 137 ] && [ $(($(date +%s) - t0)) -le 5 ] &&
+	   grep -q "did not stop when asked: killed it" "$out/sig"; then
+		echo "ok: a second SIGINT kills a command that ignores the first (137)"
+	else
+		echo "FAIL: trace and two SIGINTs: status $status, said: $(cat "$out/sig")"
+		rc=1
+	fi
+	build/san/pinbounce trace -- sleep 30 > /dev/null 2>&1 &
+	pid=$!
+	sleep 1.5
+	child=$(pgrep -P "$pid" sleep)
+	kill -KILL "$pid"
+	wait "$pid" 2> /dev/null
+	sleep 0.5
+	# gone, or dead and not reaped (a zombie of init's, here often not)
+	if [ -n "$child" ] && [[ $(ps -o stat= -p "$child") != [!Z]* ]]; then
+		echo "ok: trace killed takes its command with it"
+	else
+		echo "FAIL: trace killed: its command ${child:-(not found)} is still running"
+		[ -z "$child" ] || kill "$child"
+		rc=1
+	fi
+}
+
 	expect_cli 1 "needs the series in kernel-patch/" policy load tests/fuzz/corpus/policy/pi-disks
 	expect_cli 0 '"kernel_hook":false' -j status
 	# The write-latency observers load here; the pinned-page ones cannot.

@@ -26,6 +26,7 @@ enum {
 };
 
 extern bool json_output, pretty_output;
+extern unsigned int obs_max_rows;	/* --max-rows, 0: the default */
 
 struct cmd {
 	const char *name;

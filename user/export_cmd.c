@@ -8,8 +8,10 @@
  * written to a file for node_exporter's textfile collector, or both.
  *
  * Every scrape and every file reads the BPF maps afresh.  The counters are
- * cumulative since the exporter attached its observers and nothing is ever
- * cleared, so other readers (stats, hist, another exporter) are unaffected.
+ * cumulative since the exporter attached its observers; the maps are the
+ * exporter's own, so other readers (stats, hist, another exporter) are
+ * unaffected by it, and the one thing it takes out of them, the rows of
+ * cgroups that are gone, it keeps counting in a row of their own.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +30,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <microhttpd.h>
+#include "cgroup_cache.h"
 #include "cli.h"
 #include "observe.h"
 #include "report.h"
@@ -39,6 +42,19 @@
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
 /*
+ * A slow client (a request trickling in a byte at a time) holds a
+ * connection for as long as it likes, since the timeout counts idle time
+ * only: one address gets CONN_PER_IP connections at most, so that one
+ * client cannot take them all from the scrapers (Prometheus scrapes one
+ * at a time), CONN_MAX in all; a connection IDLE_SECS idle is closed.
+ */
+#define CONN_MAX	128U
+#define CONN_PER_IP	4U
+#define IDLE_SECS	5U
+/* Each of libmicrohttpd's messages at most so often. */
+#define LOG_EVERY_SECS	60
+
+/*
  * Histogram buckets: slot i of the observers holds [2^i, 2^(i+1)) ns, all
  * below 2^(i+1) ns, so the bucket le=2^k ns adds up slots 0 to k-1.  Every
  * series has the same bounds, 2^10 ns (about 1 us: the slots below are
@@ -47,12 +63,21 @@
 #define LE_FIRST	10
 #define LE_LAST		36
 
+/* What the rows of removed cgroups had counted, by device. */
+struct gone {
+	__u32 dev;
+	struct pb_obs_counters c;
+};
+
 struct exporter {
 	struct pb_obs o;
 	int stats_fd;			/* bpf_enable_stats(), or -1 */
 	double start_time;		/* Unix time the observers attached */
 	double process_start;		/* Unix time the process started, or 0 */
-	pthread_mutex_t lock;		/* one exposition at a time */
+	pthread_mutex_t lock;		/* one exposition at a time, and the below */
+	struct pb_cgroups *cgroups;	/* NULL: every cgroup is "cgroup:ID" */
+	struct gone *gone;
+	unsigned int ngone;
 };
 
 /* A metric family: its HELP and TYPE go out before its first sample. */
@@ -84,10 +109,11 @@ static double clock_secs(clockid_t clock)
 
 static void label(struct labels *l, const char *name, const char *value)
 {
-	char buf[sizeof(l->s)];
+	char clean[sizeof(l->s)], buf[sizeof(l->s)];
 	size_t n = 0;
 
-	for (const char *p = value; *p && n + 2 < sizeof(buf); p++) {
+	pb_utf8_escape(clean, sizeof(clean), value);
+	for (const char *p = clean; *p && n + 2 < sizeof(buf); p++) {
 		if (*p == '\\' || *p == '"' || *p == '\n') {
 			buf[n++] = '\\';
 			buf[n++] = *p == '\n' ? 'n' : *p;
@@ -153,6 +179,13 @@ static const char *const decider_names[PB_NR_DECIDERS] = {
 	[PB_BY_POLICY] = "policy",
 };
 
+/* The label of removed cgroups' rows: no cgroup's path looks like it. */
+#define GONE_CGROUP	"(gone)"
+/* Every counter family's help ends so. */
+#define BY_CGROUP	" By device and cgroup; cgroup=\"" GONE_CGROUP "\" adds up the cgroups " \
+		"removed since the exporter started (their own series end), so that " \
+		"sums over cgroups never go back."
+
 static const struct {
 	struct family fam;
 	size_t off;			/* in struct pb_obs_counters */
@@ -160,35 +193,43 @@ static const struct {
 } counter_families[] = {
 	{ .off = offsetof(struct pb_obs_counters, candidate_bios), .by_decider = false, .fam = {
 		"pinbounce_candidate_bios_total", "counter",
-		"Writeback write bios marked for the block layer's pinned-page check, pinned pages or not.",
+		"Writeback write bios marked for the block layer's pinned-page check, pinned pages or not."
+		BY_CGROUP,
 	} },
 	{ .off = offsetof(struct pb_obs_counters, pinned_bios), .by_decider = false, .fam = {
 		"pinbounce_pinned_bios_total", "counter",
-		"Candidate bios with pinned pages: the bios a bounce decision was made on.",
+		"Candidate bios with pinned pages: the bios a bounce decision was made on."
+		BY_CGROUP,
 	} },
 	{ .off = offsetof(struct pb_obs_counters, pinned_pages), .by_decider = false, .fam = {
 		"pinbounce_pinned_pages_total", "counter",
-		"Pinned pages in the bios decided on.",
+		"Pinned pages in the bios decided on."
+		BY_CGROUP,
 	} },
 	{ .off = offsetof(struct pb_obs_counters, bounced_bios), .by_decider = true, .fam = {
 		"pinbounce_bounced_bios_total", "counter",
-		"Bios whose pinned pages were bounced (copied before the write), by who decided: a policy program or the kernel's default.",
+		"Bios whose pinned pages were bounced (copied before the write), by who decided: a policy program or the kernel's default."
+		BY_CGROUP,
 	} },
 	{ .off = offsetof(struct pb_obs_counters, bounced_pages), .by_decider = true, .fam = {
 		"pinbounce_bounced_pages_total", "counter",
-		"Pinned pages bounced, by who decided.",
+		"Pinned pages bounced, by who decided."
+		BY_CGROUP,
 	} },
 	{ .off = offsetof(struct pb_obs_counters, bounced_bytes), .by_decider = true, .fam = {
 		"pinbounce_bounced_bytes_total", "counter",
-		"Size in bytes of the bounced bios (whole bios, pinned pages or not), by who decided.",
+		"Size in bytes of the bounced bios (whole bios, pinned pages or not), by who decided."
+		BY_CGROUP,
 	} },
 	{ .off = offsetof(struct pb_obs_counters, passthrough_bios), .by_decider = true, .fam = {
 		"pinbounce_passthrough_bios_total", "counter",
-		"Bios with pinned pages written as they are (not bounced), by who decided.",
+		"Bios with pinned pages written as they are (not bounced), by who decided."
+		BY_CGROUP,
 	} },
 	{ .off = offsetof(struct pb_obs_counters, passthrough_pages), .by_decider = true, .fam = {
 		"pinbounce_passthrough_pages_total", "counter",
-		"Pinned pages written as they are (not bounced), by who decided.",
+		"Pinned pages written as they are (not bounced), by who decided."
+		BY_CGROUP,
 	} },
 };
 
@@ -197,6 +238,7 @@ struct crow {
 	char device[64];
 	char cgroup[256];
 	struct pb_obs_counters c;
+	struct labels l;		/* device and cgroup */
 };
 
 static int crow_cmp(const void *a, const void *b)
@@ -207,42 +249,145 @@ static int crow_cmp(const void *a, const void *b)
 	return d ? d : strcmp(x->cgroup, y->cgroup);
 }
 
-/*
- * Rows whose labels are the same (a cgroup removed and created again under
- * its old path) are added up: a label set may appear only once.
- */
-static struct crow *counter_rows(const struct pb_obs_snap *s, unsigned int *n)
+/* @dev's gone row, made if new; NULL when out of memory. */
+static struct gone *gone_of(struct exporter *e, __u32 dev)
 {
-	struct crow *rows = calloc(s->nrows ? s->nrows : 1, sizeof(*rows));
+	struct gone *more;
+
+	for (unsigned int i = 0; i < e->ngone; i++)
+		if (e->gone[i].dev == dev)
+			return &e->gone[i];
+	more = realloc(e->gone, (e->ngone + 1) * sizeof(*more));
+	if (!more)
+		return NULL;
+	e->gone = more;
+	more[e->ngone] = (struct gone){ .dev = dev };
+	return &more[e->ngone++];
+}
+
+/*
+ * Move the row of a removed cgroup out of the counters map into its
+ * device's gone row: nothing it counted is lost, and the map keeps room
+ * for the cgroups to come.  Read and deleted in one call, so that a write
+ * completing meanwhile is not lost either; a late writeback of the dead
+ * cgroup's pages makes the row again, and it moves again.
+ */
+static int fold_gone(struct exporter *e, const struct pb_obs_key *key)
+{
+	struct pb_obs_counters *per = calloc(e->o.ncpus, sizeof(*per));
+	struct gone *g = gone_of(e, key->dev);
+	int err = -1;
+
+	if (g && per &&
+	    !bpf_map_lookup_and_delete_elem(bpf_map__fd(e->o.skel->maps.counters), key, per)) {
+		for (int cpu = 0; cpu < e->o.ncpus; cpu++)
+			pb_counters_add(&g->c, &per[cpu]);
+		err = 0;
+	}
+	free(per);
+	return err;
+}
+
+/* Device names, each read once a scrape rather than for every row. */
+struct dev_names {
+	unsigned int n;
+	struct {
+		__u32 dev;
+		char name[64];
+	} d[16];
+};
+
+/* @dev's name as its label has it (see merge_rows()). */
+static void dev_name(struct dev_names *dn, __u32 dev, char *buf, size_t size)
+{
+	char raw[64];
+	unsigned int i;
+
+	for (i = 0; i < dn->n && dn->d[i].dev != dev; i++)
+		;
+	if (i < dn->n) {
+		snprintf(buf, size, "%s", dn->d[i].name);
+		return;
+	}
+	pb_utf8_escape(buf, size, pb_dev_name(dev, raw, sizeof(raw)));
+	if (dn->n < ARRAY_SIZE(dn->d)) {
+		dn->d[dn->n].dev = dev;
+		snprintf(dn->d[dn->n++].name, sizeof(dn->d[0].name), "%s", buf);
+	}
+}
+
+/*
+ * Rows with the same labels added up: a label set may appear only once.
+ * The names are compared as the labels have them, escaped and cut, since
+ * two names can come out alike.
+ */
+static unsigned int merge_rows(struct crow *rows, unsigned int n)
+{
+	unsigned int m = 0;
+
+	qsort(rows, n, sizeof(*rows), crow_cmp);
+	for (unsigned int i = 0; i < n; i++) {
+		if (m && !crow_cmp(&rows[m - 1], &rows[i]))
+			pb_counters_add(&rows[m - 1].c, &rows[i].c);
+		else
+			rows[m++] = rows[i];
+	}
+	return m;
+}
+
+/*
+ * The rows of the snapshot, named, but those of removed cgroups, which
+ * move into their device's cgroup="(gone)" row; then one row for each
+ * label set (a cgroup removed and made again under its old path, or
+ * names alike once cut or escaped, add up).
+ */
+static struct crow *counter_rows(struct exporter *e, const struct pb_obs_snap *s,
+				 unsigned int *n)
+{
+	struct crow *rows = calloc(s->nrows + 1, sizeof(*rows)), *more;
+	struct dev_names dn = {};
 	unsigned int m = 0;
 
 	if (!rows)
 		return NULL;
+	pb_cgroups_next(e->cgroups);
 	for (unsigned int i = 0; i < s->nrows; i++) {
-		pb_dev_name(s->rows[i].key.dev, rows[i].device, sizeof(rows[i].device));
-		pb_cgroup_path(s->rows[i].key.cgroup_id, rows[i].cgroup, sizeof(rows[i].cgroup));
-		rows[i].c = s->rows[i].c;
-	}
-	qsort(rows, s->nrows, sizeof(*rows), crow_cmp);
-	for (unsigned int i = 0; i < s->nrows; i++) {
-		if (m && !crow_cmp(&rows[m - 1], &rows[i])) {
-			unsigned long long *to = (unsigned long long *)&rows[m - 1].c;
-			const unsigned long long *from = (const unsigned long long *)&rows[i].c;
+		const struct pb_obs_row *r = &s->rows[i];
+		char path[PATH_MAX];
 
-			for (size_t k = 0; k < sizeof(rows[i].c) / sizeof(*to); k++)
-				to[k] += from[k];
-		} else {
-			rows[m++] = rows[i];
-		}
+		enum pb_cg_state cs = pb_cgroups_path(e->cgroups, r->key.cgroup_id, path,
+						      sizeof(path));
+
+		if (cs == PB_CG_GONE && !fold_gone(e, &r->key))
+			continue;	/* else shown as "cgroup:ID" */
+		pb_utf8_escape(rows[m].cgroup, sizeof(rows[m].cgroup), path);
+		dev_name(&dn, r->key.dev, rows[m].device, sizeof(rows[m].device));
+		rows[m++].c = r->c;
 	}
-	*n = m;
+	more = realloc(rows, (m + e->ngone + 1) * sizeof(*rows));
+	if (!more) {
+		free(rows);	/* what was moved stays in e->gone */
+		return NULL;
+	}
+	rows = more;
+	for (unsigned int i = 0; i < e->ngone; i++) {
+		memset(&rows[m], 0, sizeof(rows[m]));
+		dev_name(&dn, e->gone[i].dev, rows[m].device, sizeof(rows[m].device));
+		snprintf(rows[m].cgroup, sizeof(rows[m].cgroup), "%s", GONE_CGROUP);
+		rows[m++].c = e->gone[i].c;
+	}
+	*n = merge_rows(rows, m);
+	for (unsigned int i = 0; i < *n; i++) {
+		label(&rows[i].l, "device", rows[i].device);
+		label(&rows[i].l, "cgroup", rows[i].cgroup);
+	}
 	return rows;
 }
 
-static void put_counters(struct out *w, const struct pb_obs_snap *s)
+static void put_counters(struct out *w, struct exporter *e, const struct pb_obs_snap *s)
 {
 	unsigned int n = 0;
-	struct crow *rows = counter_rows(s, &n);
+	struct crow *rows = counter_rows(e, s, &n);
 
 	if (!rows)
 		return;
@@ -250,16 +395,13 @@ static void put_counters(struct out *w, const struct pb_obs_snap *s)
 		for (unsigned int r = 0; r < n; r++) {
 			const unsigned long long *v = (const void *)((const char *)&rows[r].c +
 								     counter_families[k].off);
-			struct labels l = {};
 
-			label(&l, "device", rows[r].device);
-			label(&l, "cgroup", rows[r].cgroup);
 			if (!counter_families[k].by_decider) {
-				sample_u64(w, &counter_families[k].fam, &l, *v);
+				sample_u64(w, &counter_families[k].fam, &rows[r].l, *v);
 				continue;
 			}
 			for (int d = PB_NR_DECIDERS - 1; d >= 0; d--) {
-				struct labels ld = l;
+				struct labels ld = rows[r].l;
 
 				label(&ld, "decided_by", decider_names[d]);
 				sample_u64(w, &counter_families[k].fam, &ld, v[d]);
@@ -481,22 +623,22 @@ static const struct family policy_generation = {
 
 static const struct family rule_hits = {
 	"pinbounce_policy_rule_hits_total", "counter",
-	"Decisions made by the policy rule, by the action taken; restarts at every policy generation.",
+	"Decisions made by the policy rule, by the action taken; from 0 when the rule is loaded or added (policy add and del keep the others').",
 };
 
 static const struct family rule_audit = {
 	"pinbounce_policy_rule_audit_hits_total", "counter",
-	"Decisions an audit rule would have made, by action (the bio went on to the next rules); restarts at every policy generation.",
+	"Decisions an audit rule would have made, by action (the bio went on to the next rules); from 0 when the rule is loaded or added (policy add and del keep the others').",
 };
 
 static const struct family rule_over = {
 	"pinbounce_policy_rule_over_budget_total", "counter",
-	"Decisions of the rule that found its rate budget spent and took its 'then' action; restarts at every policy generation.",
+	"Decisions of the rule that found its rate budget spent and took its 'then' action; from 0 when the rule is loaded or added (policy add and del keep the others').",
 };
 
 static const struct family unmatched = {
 	"pinbounce_policy_unmatched_total", "counter",
-	"Decisions on bios no rule matched, by the action of the policy's default; restarts at every policy generation.",
+	"Decisions on bios no rule matched, by the action of the policy's default; from 0 at every policy load (policy add and del keep it).",
 };
 
 static const char *const action_names[] = {
@@ -569,7 +711,7 @@ static const struct family start_time = {
 
 static const struct family dropped = {
 	"pinbounce_observer_dropped_updates_total", "counter",
-	"Updates the observers lost because their table was full: counters, histograms or writes in flight (inflight).",
+	"Updates the observers lost: a row of counters or a histogram, their table full (counters, histograms), a write's start time, its table full (inflight), a write that completed with no start time, evicted from the table of writes in flight or queued before the exporter started (untimed).",
 };
 
 static const struct family process_start = {
@@ -585,7 +727,6 @@ static const struct family scrape_secs = {
 static void put_self(struct out *w, const struct exporter *e, const struct pb_obs_snap *s,
 		     bool http)
 {
-	static const char *const tables[] = { "counters", "histograms", "inflight" };
 	const struct {
 		const char *name;
 		bool on;
@@ -609,10 +750,10 @@ static void put_self(struct out *w, const struct exporter *e, const struct pb_ob
 	sample_f(w, &start_time, NULL, e->start_time);
 	if (http && e->process_start > 0)
 		sample_f(w, &process_start, NULL, e->process_start);
-	for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
+	for (size_t i = 0; i < PB_NR_DROPS; i++) {
 		struct labels lt = {};
 
-		label(&lt, "table", tables[i]);
+		label(&lt, "table", pb_drop_names[i]);
 		sample_u64(w, &dropped, &lt, s->dropped[i]);
 	}
 }
@@ -644,7 +785,7 @@ static char *exposition(struct exporter *e, bool http, size_t *len)
 		return NULL;
 	}
 	if (e->o.bounce)
-		put_counters(&w, &s);
+		put_counters(&w, e, &s);
 	put_hists(&w, &e->o, &s);
 	put_self(&w, e, &s, http);
 	put_programs(&w, e);
@@ -722,17 +863,62 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return respond(conn, MHD_HTTP_OK, CONTENT_TYPE, body, len, true);
 }
 
+/*
+ * Whether a message of format @fmt is due, each at most once every
+ * LOG_EVERY_SECS: a flood of connections, each refused with a message,
+ * must not flood the log too.  @skipped: how many were not since.
+ */
+static bool log_due(const char *fmt, unsigned long *skipped)
+{
+	static struct {
+		const char *fmt;	/* libmicrohttpd's, which stay */
+		double last;
+		unsigned long skipped;
+	} seen[16];
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	double now = clock_secs(CLOCK_MONOTONIC);
+	unsigned int i, old = 0;
+	bool due;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < ARRAY_SIZE(seen) && seen[i].fmt != fmt; i++)
+		if (seen[i].last < seen[old].last)
+			old = i;
+	if (i == ARRAY_SIZE(seen)) {
+		i = old;	/* the one least recently said makes room */
+		seen[i].fmt = fmt;
+		seen[i].last = -LOG_EVERY_SECS;
+		seen[i].skipped = 0;
+	}
+	due = now - seen[i].last >= LOG_EVERY_SECS;
+	if (due) {
+		*skipped = seen[i].skipped;
+		seen[i].last = now;
+		seen[i].skipped = 0;
+	} else {
+		seen[i].skipped++;
+	}
+	pthread_mutex_unlock(&lock);
+	return due;
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	unsigned long skipped;
 	char msg[512];
 	size_t n;
 
 	(void)cls;
+	if (!log_due(fmt, &skipped))
+		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	p_err("export: http: %s", msg);
+	if (skipped)
+		p_err("export: http: %s (and %lu more like it not shown)", msg, skipped);
+	else
+		p_err("export: http: %s", msg);
 }
 
 /*
@@ -984,8 +1170,9 @@ static int run(struct exporter *e, const struct export_opts *opt, int sock, int 
 				     0, NULL, NULL, on_request, e,
 				     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 				     MHD_OPTION_LISTEN_SOCKET, sock,
-				     MHD_OPTION_CONNECTION_TIMEOUT, 30U,
-				     MHD_OPTION_CONNECTION_LIMIT, 64U,
+				     MHD_OPTION_CONNECTION_TIMEOUT, IDLE_SECS,
+				     MHD_OPTION_CONNECTION_LIMIT, CONN_MAX,
+				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, CONN_PER_IP,
 				     MHD_OPTION_END);
 		if (!d) {
 			/* MHD owns @sock from here, closed or not: exiting anyway. */
@@ -1063,6 +1250,7 @@ int do_export(int argc, char **argv)
 		ret = PB_EXIT_ERROR;
 		goto out_mask;
 	}
+	e.cgroups = pb_cgroups_new();
 	e.start_time = clock_secs(CLOCK_REALTIME);
 	e.process_start = process_start_time();
 	if (!e.o.bounce)
@@ -1075,6 +1263,8 @@ int do_export(int argc, char **argv)
 	if (e.stats_fd >= 0)
 		close(e.stats_fd);
 	pb_obs_close(&e.o);
+	pb_cgroups_free(e.cgroups);
+	free(e.gone);
 out_mask:
 	/* A signal that came while we were finishing anyway must not kill us now. */
 	while (sigtimedwait(&sigs, NULL, &(struct timespec){ 0 }) > 0)

@@ -14,6 +14,7 @@
 #include "report.h"
 
 bool json_output, pretty_output;
+unsigned int obs_max_rows;
 /* The words of the command running, e.g. "policy show": every JSON
  * document says which command wrote it.
  */
@@ -211,7 +212,7 @@ static int do_help(int argc, char **argv)
 		"\n"
 		"       OBJECT := { policy | status | detach | stats | hist | top | export |\n"
 		"                   trace | batch }\n"
-		"       OPTIONS := { -j|--json | -p|--pretty }\n"
+		"       OPTIONS := { -j|--json | -p|--pretty | --max-rows N }\n"
 		"\n"
 		"pinbounce policy help    load, check and change the bounce policy\n"
 		"pinbounce status         kernel support, what is attached, policy generation\n"
@@ -227,8 +228,28 @@ static int do_help(int argc, char **argv)
 		"                         run CMD under the observers; fail on expectations\n"
 		"pinbounce batch file FILE|-  run the commands in FILE, one a line\n"
 		"\n"
+		"--max-rows N: at most N rows of counters (disk and cgroup) and of\n"
+		"histograms (disk and kind) for the observers (default 4096); rows are\n"
+		"allocated as disks and cgroups are first seen.\n"
+		"\n"
 		"Exit status: 0 success, 1 error, 2 bad command line.\n");
 	return PB_EXIT_OK;
+}
+
+/* --max-rows: a whole number from 16 to 1048576. */
+static int parse_max_rows(const char *s)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < 16 || v > 1048576) {
+		p_err("--max-rows: expected a number of rows from 16 to 1048576, got '%s'", s);
+		return -1;
+	}
+	obs_max_rows = v;
+	return 0;
 }
 
 static int quiet_libbpf(enum libbpf_print_level level, const char *fmt,
@@ -246,6 +267,7 @@ int main(int argc, char **argv)
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "max-rows", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -270,6 +292,10 @@ int main(int argc, char **argv)
 			return PB_EXIT_OK;
 		case 'h':
 			return do_help(0, NULL);
+		case 'R':
+			if (parse_max_rows(optarg))
+				return PB_EXIT_USAGE;
+			break;
 		default:
 			return PB_EXIT_USAGE;
 		}

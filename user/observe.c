@@ -108,6 +108,10 @@ int pb_obs_open(struct pb_obs *o)
 	}
 	kernel_features(o, &issue_time);
 	o->skel->rodata->bounce_kernel = o->bounce;
+	if (obs_max_rows) {
+		bpf_map__set_max_entries(o->skel->maps.counters, obs_max_rows);
+		bpf_map__set_max_entries(o->skel->maps.hists, obs_max_rows);
+	}
 	if (!o->bounce) {
 		bpf_program__set_autoload(o->skel->progs.pb_decide_exit, false);
 		bpf_program__set_autoload(o->skel->progs.pb_decided, false);
@@ -210,7 +214,7 @@ int pb_obs_snapshot(const struct pb_obs *o, struct pb_obs_snap *s)
 	per = calloc(o->ncpus, sizeof(*per));
 	if (!per)
 		goto oom;
-	for (__u32 i = 0; i < 3; i++) {
+	for (__u32 i = 0; i < PB_NR_DROPS; i++) {
 		if (!bpf_map_lookup_elem(bpf_map__fd(o->skel->maps.dropped), &i, per))
 			for (int cpu = 0; cpu < o->ncpus; cpu++)
 				s->dropped[i] += per[cpu];

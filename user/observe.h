@@ -31,7 +31,7 @@ struct pb_obs_snap {
 	unsigned int nrows;
 	struct pb_obs_hist_row *hists;
 	unsigned int nhists;
-	__u64 dropped[3];
+	__u64 dropped[PB_NR_DROPS];	/* enum pb_drop */
 	double time;		/* CLOCK_MONOTONIC seconds */
 };
 

@@ -8,12 +8,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "cgroup_cache.h"
 #include "cli.h"
 #include "report.h"
 
@@ -38,6 +39,11 @@ static void sub_words(__u64 *to, const __u64 *minus, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		to[i] = to[i] >= minus[i] ? to[i] - minus[i] : 0;
+}
+
+void pb_counters_add(struct pb_obs_counters *c, const struct pb_obs_counters *plus)
+{
+	add_words((__u64 *)c, (const __u64 *)plus, NWORDS(*c));
 }
 
 void pb_counters_sub(struct pb_obs_counters *c, const struct pb_obs_counters *minus)
@@ -177,47 +183,67 @@ double pb_hist_mean(const struct pb_hist *h)
 	return h->count ? (double)h->sum_ns / h->count : NAN;
 }
 
-/* The cgroup2 mount, where cgroup ids are the directories' inode numbers. */
-#define CGROUP_ROOT	"/sys/fs/cgroup"
-#define CG_CACHE	64
-
-static struct {
-	__u64 id;
-	char path[256];
-} cg_cache[CG_CACHE];
-static unsigned int cg_next;
-static __u64 cg_want;
-static char cg_found[256];
-
-static int cg_visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+/* The length of the valid UTF-8 sequence at @s (RFC 3629), 0 if none. */
+static size_t utf8_len(const unsigned char *s)
 {
-	(void)ftw;
-	if (type != FTW_D || st->st_ino != cg_want)
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;	/* a continuation byte, an overlong lead or above U+10FFFF */
+	n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	if (s[0] == 0xe0)
+		lo = 0xa0;	/* overlong */
+	else if (s[0] == 0xed)
+		hi = 0x9f;	/* surrogates */
+	else if (s[0] == 0xf0)
+		lo = 0x90;	/* overlong */
+	else if (s[0] == 0xf4)
+		hi = 0x8f;	/* above U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
 		return 0;
-	snprintf(cg_found, sizeof(cg_found), "%s", path + strlen(CGROUP_ROOT));
-	if (!cg_found[0])
-		strcpy(cg_found, "/");
-	return 1;
+	for (size_t i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;	/* the NUL at the end stops here too */
+	return n;
 }
 
-const char *pb_cgroup_path(__u64 id, char *buf, size_t size)
+size_t pb_utf8_escape(char *dst, size_t size, const char *src)
 {
-	for (unsigned int i = 0; i < CG_CACHE; i++) {
-		if (cg_cache[i].id == id && cg_cache[i].path[0]) {
-			snprintf(buf, size, "%s", cg_cache[i].path);
-			return buf;
-		}
+	const unsigned char *s = (const unsigned char *)src;
+	size_t n = 0;
+
+	while (*s) {
+		size_t len = utf8_len(s), out = len ? len : 4;
+
+		if (n + out >= size)
+			break;
+		if (len)
+			memcpy(dst + n, s, len);
+		else
+			snprintf(dst + n, 5, "\\x%02x", *s);
+		n += out;
+		s += len ? len : 1;
 	}
-	cg_want = id;
-	if (id && nftw(CGROUP_ROOT, cg_visit, 16, FTW_PHYS | FTW_MOUNT) == 1) {
-		cg_cache[cg_next].id = id;
-		snprintf(cg_cache[cg_next].path, sizeof(cg_cache[0].path), "%s", cg_found);
-		cg_next = (cg_next + 1) % CG_CACHE;
-		snprintf(buf, size, "%s", cg_found);
-	} else {
-		snprintf(buf, size, "cgroup:%llu", (unsigned long long)id);
-	}
-	return buf;
+	if (size)
+		dst[n] = '\0';
+	return n;
+}
+
+json_t *pb_json_text(const char *s)
+{
+	size_t size = 4 * strlen(s) + 1;
+	char *buf = malloc(size);
+	json_t *j;
+
+	if (!buf)
+		return NULL;
+	pb_utf8_escape(buf, size, s);
+	j = json_string(buf);
+	free(buf);
+	return j;
 }
 
 json_t *pb_json_doc(const char *command, const struct pb_obs *o)
@@ -298,10 +324,13 @@ json_t *pb_json_hist(const struct pb_hist *h)
 			 "p99_ns", json_num(pb_hist_quantile(h, 0.99)), "buckets", buckets);
 }
 
+/* The cgroups of the JSON reports: at most one walk of the tree per report. */
+static struct pb_cgroups *json_cgroups;
+
 static json_t *cgroups_json(const struct pb_span *sp, __u32 dev)
 {
 	json_t *arr = json_array();
-	char path[256];
+	char path[PATH_MAX];
 
 	for (unsigned int r = 0; r < sp->cur->nrows; r++) {
 		const struct pb_obs_row *row = &sp->cur->rows[r];
@@ -312,9 +341,10 @@ static json_t *cgroups_json(const struct pb_span *sp, __u32 dev)
 		c = row->c;
 		pb_snap_counters(sp->base, dev, row->key.cgroup_id, &then);
 		pb_counters_sub(&c, &then);
-		pb_cgroup_path(row->key.cgroup_id, path, sizeof(path));
-		json_array_append_new(arr, json_pack("{s:I,s:s,s:o}", "cgroup_id",
-						     (json_int_t)row->key.cgroup_id, "cgroup", path,
+		pb_cgroups_path(json_cgroups, row->key.cgroup_id, path, sizeof(path));
+		json_array_append_new(arr, json_pack("{s:I,s:o,s:o}", "cgroup_id",
+						     (json_int_t)row->key.cgroup_id,
+						     "cgroup", pb_json_text(path),
 						     "total", pb_json_counters(&c)));
 	}
 	return arr;
@@ -343,14 +373,19 @@ json_t *pb_json_devices(const struct pb_span *sp, unsigned int parts)
 	__u32 devs[256];
 	unsigned int n = pb_snap_devices(sp->cur, sp->only, devs, ARRAY_SIZE(devs));
 
+	if (parts & PB_J_CGROUPS) {
+		if (!json_cgroups)
+			json_cgroups = pb_cgroups_new();	/* NULL: "cgroup:ID" */
+		pb_cgroups_next(json_cgroups);
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		struct pb_obs_counters c;
 		char name[64], num[32];
 		json_t *d;
 
 		snprintf(num, sizeof(num), "%u:%u", devs[i] >> 20, devs[i] & 0xfffff);
-		d = json_pack("{s:s,s:s}", "device", pb_dev_name(devs[i], name, sizeof(name)),
-			      "dev", num);
+		d = json_pack("{s:o,s:s}", "device",
+			      pb_json_text(pb_dev_name(devs[i], name, sizeof(name))), "dev", num);
 		if ((parts & PB_J_TOTAL) && sp->o->bounce) {
 			pb_span_counters(sp, devs[i], false, &c);
 			json_object_set_new(d, "total", pb_json_counters(&c));
@@ -368,16 +403,25 @@ json_t *pb_json_devices(const struct pb_span *sp, unsigned int parts)
 	return arr;
 }
 
+const char *const pb_drop_names[PB_NR_DROPS] = {
+	[PB_DROP_COUNTERS] = "counters",
+	[PB_DROP_HISTS] = "histograms",
+	[PB_DROP_INFLIGHT] = "inflight",
+	[PB_DROP_UNTIMED] = "untimed",
+};
+
 json_t *pb_json_dropped(const struct pb_span *sp)
 {
 	const struct pb_obs_snap *then = sp->base;
-	__u64 d[3];
+	json_t *o = json_object();
 
-	for (int i = 0; i < 3; i++)
-		d[i] = sp->cur->dropped[i] >= then->dropped[i] ?
-		       sp->cur->dropped[i] - then->dropped[i] : 0;
-	return json_pack("{s:I,s:I,s:I}", "counters", (json_int_t)d[0],
-			 "histograms", (json_int_t)d[1], "inflight", (json_int_t)d[2]);
+	for (int i = 0; i < PB_NR_DROPS; i++) {
+		__u64 d = sp->cur->dropped[i] >= then->dropped[i] ?
+			  sp->cur->dropped[i] - then->dropped[i] : 0;
+
+		json_object_set_new(o, pb_drop_names[i], json_integer(d));
+	}
+	return o;
 }
 
 /* fsync() the directory of @path, so that a rename in it is durable. */
@@ -402,32 +446,61 @@ static void fsync_dir_of(const char *path)
 	close(fd);
 }
 
-int pb_replace_file(const char *path, const char *data, size_t len)
+/*
+ * A new file PATH.tmp.XXXXXX beside @path, its name in @tmp: mkostemp()
+ * picks a name nobody can have planted (O_EXCL: neither a file nor a
+ * symlink of another user's is taken over) in the same directory, where
+ * rename() is atomic.  Readable by all, as the file it replaces is meant
+ * to be (node_exporter need not run as root).
+ */
+static int create_tmp(const char *path, char *tmp, size_t size)
 {
-	char tmp[PATH_MAX];
-	size_t done = 0;
-	int fd, n;
+	int n = snprintf(tmp, size, "%s.tmp.XXXXXX", path), fd;
 
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+	if (n < 0 || (size_t)n >= size) {
 		p_err("%s: the path is too long", path);
 		return -1;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		p_err("cannot create %s: %s", tmp, strerror(errno));
+		p_err("cannot create %s.tmp.XXXXXX: %s", path, strerror(errno));
 		return -1;
 	}
-	while (done < len) {
-		ssize_t w = write(fd, data + done, len - done);
+	if (fchmod(fd, 0644)) {
+		p_err("cannot make %s readable: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	return fd;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, data, len);
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			break;
-		done += w;
+		if (w <= 0) {
+			if (!w)
+				errno = EIO;
+			return -1;
+		}
+		data += w;
+		len -= w;
 	}
-	if (done < len || fsync(fd)) {
+	return 0;
+}
+
+int pb_replace_file(const char *path, const char *data, size_t len)
+{
+	char tmp[PATH_MAX];
+	int fd = create_tmp(path, tmp, sizeof(tmp));
+
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, data, len) || fsync(fd)) {
 		p_err("cannot write %s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);

@@ -38,6 +38,7 @@ enum {
 	PB_J_HISTS = 1 << 3,
 };
 
+void pb_counters_add(struct pb_obs_counters *c, const struct pb_obs_counters *plus);
 void pb_counters_sub(struct pb_obs_counters *c, const struct pb_obs_counters *minus);
 void pb_snap_counters(const struct pb_obs_snap *s, __u32 dev, __u64 cgroup,
 		      struct pb_obs_counters *out);
@@ -74,12 +75,22 @@ extern const char *const pb_hist_names[PB_NR_HISTS];
 /* Text in the manner of biolatency, in usecs (msecs with @millis). */
 void pb_hist_print(const struct pb_hist *h, bool millis);
 
-/* A cgroup's path below the cgroup2 mount, or "cgroup:ID" when unknown. */
-const char *pb_cgroup_path(__u64 id, char *buf, size_t size);
+/*
+ * @src in @dst as valid UTF-8, for the Prometheus exposition and the JSON
+ * alike (cgroup and device names are whatever bytes their makers chose):
+ * every byte that is not part of a valid UTF-8 sequence is written as the
+ * four characters \xHH, which keeps two such names apart and tells the
+ * bytes to look for.  Cut at a character, never inside one or inside an
+ * escape, to fit @size; the length written.
+ */
+size_t pb_utf8_escape(char *dst, size_t size, const char *src);
+/* A JSON string of @s, escaped so; NULL when out of memory. */
+json_t *pb_json_text(const char *s);
 
 /*
- * Replace @path with @len bytes of @data whole or not at all: written to
- * PATH.tmp.PID in the same directory, synced, renamed over @path.
+ * Replace @path with @len bytes of @data whole or not at all: written to a
+ * new file PATH.tmp.XXXXXX of a random name in the same directory, mode
+ * 0644, synced, renamed over @path.
  */
 int pb_replace_file(const char *path, const char *data, size_t len);
 
@@ -88,6 +99,8 @@ json_t *pb_json_doc(const char *command, const struct pb_obs *o);
 json_t *pb_json_counters(const struct pb_obs_counters *c);
 json_t *pb_json_hist(const struct pb_hist *h);
 /* Updates the observers lost to full tables, since @sp->base. */
+/* The names of enum pb_drop, in JSON and as Prometheus labels. */
+extern const char *const pb_drop_names[PB_NR_DROPS];
 json_t *pb_json_dropped(const struct pb_span *sp);
 /* The span's devices, each with the @parts asked for. */
 json_t *pb_json_devices(const struct pb_span *sp, unsigned int parts);

@@ -525,7 +525,7 @@ int do_trace(int argc, char **argv)
 	}
 	pb_obs_close(&o);
 	r.duration = cur.time - base.time;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < PB_NR_DROPS; i++)
 		r.dropped += cur.dropped[i] - base.dropped[i];
 
 	doc = pb_json_doc("trace", &o);

@@ -49,6 +49,23 @@ static void print_json(const struct watch *w, const struct pb_span *sp, unsigned
 	json_print(doc);
 }
 
+/* Updates the observers lost since the start: the figures below are low. */
+static void print_dropped(const struct pb_span *sp)
+{
+	const char *sep = "lost since the start (the figures are low):";
+
+	for (int i = 0; i < PB_NR_DROPS; i++) {
+		__u64 d = sp->cur->dropped[i] - sp->base->dropped[i];
+
+		if (sp->cur->dropped[i] <= sp->base->dropped[i])
+			continue;
+		printf("%s %llu %s", sep, (unsigned long long)d, pb_drop_names[i]);
+		sep = ",";
+	}
+	if (sep[0] == ',')
+		putchar('\n');
+}
+
 static void print_stats(const struct watch *w, const struct pb_span *sp)
 {
 	double secs = pb_span_secs(sp), k = secs > 0 ? 1 / secs : 0;
@@ -79,6 +96,7 @@ static void print_stats(const struct watch *w, const struct pb_span *sp)
 		       (c.bounced_bytes[0] + c.bounced_bytes[1]) * k / (1 << 20),
 		       (c.passthrough_bios[0] + c.passthrough_bios[1]) * k);
 	}
+	print_dropped(sp);
 }
 
 static const char *const hist_titles[PB_NR_HISTS] = {
@@ -156,6 +174,7 @@ static void print_hist(const struct watch *w, const struct pb_span *sp)
 			pb_hist_print(&h, w->millis);
 		}
 	}
+	print_dropped(sp);
 	putchar('\n');
 }
 

@@ -1,0 +1,97 @@
+#!/bin/bash
+# What a scrape of pinbounce export costs with cgroups coming and going:
+# CGROUPS cgroups (1000) under the cgroup2 mount, each with a row in the
+# exporter's counters map, RATE of them (100) replaced every second (the
+# oldest removed, a new one made, with a row) for SECONDS (20), while a
+# scraper reads /metrics once a second, so that each scrape finds about
+# RATE cgroups new and RATE gone.  Prints the median and the slowest
+# scrape, as curl saw it and as the exporter timed itself
+# (pinbounce_scrape_duration_seconds); the aim is under 50 ms.
+#
+# The rows are written into the map by the bench itself
+# (tests/counter-rows.py, PB_TEST_COUNTERS=1), not by writes: only the
+# pinbounce kernel counts pinned pages, and the bench runs on the host.
+#
+#   tests/bench-export.sh [PINBOUNCE [CGROUPS [RATE [SECONDS]]]]
+#
+# PINBOUNCE defaults to build/pinbounce.  Needs root, curl, bpftool and
+# python3.
+set -u
+repo=$(cd "$(dirname "$0")/.." && pwd)
+PB=${1:-$repo/build/pinbounce}
+N=${2:-1000}
+RATE=${3:-100}
+SECS=${4:-20}
+rows=$repo/tests/counter-rows.py
+work=$(mktemp -d)
+cg=
+pids=()
+
+on_exit() {
+	local p
+	for p in "${pids[@]}"; do
+		kill -TERM "$p" 2> /dev/null && wait "$p" 2> /dev/null
+	done
+	[ -n "$cg" ] && rmdir "$cg"/*/ "$cg" 2> /dev/null
+	rm -rf "$work"
+}
+trap on_exit EXIT
+
+die() {
+	echo "bench-export: $*" >&2
+	exit 1
+}
+
+[ "$(id -u)" = 0 ] || die "needs root"
+for tool in curl bpftool python3; do
+	command -v $tool > /dev/null || die "no $tool"
+done
+[ -x "$PB" ] || die "no $PB (make user)"
+cgroot=$("$rows" root) || exit 1
+mkdir "$cgroot/pbbench.$$" || die "cannot make cgroups in $cgroot"
+cg=$cgroot/pbbench.$$
+(cd "$cg" && mkdir $(seq "$N")) || die "cannot make $N cgroups in $cg"
+# A disk's number, for the rows: named as a disk's would be.
+dev=$(stat -c '%Hd:%Ld' /var/tmp)
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+url=http://127.0.0.1:$port/metrics
+PB_TEST_COUNTERS=1 PB_CGROUP_ROOT=$cgroot "$PB" export --listen "127.0.0.1:$port" \
+	2> "$work/export.err" &
+pid=$!
+pids+=("$pid")
+for ((i = 0; i < 150; i++)); do
+	curl -sf -o /dev/null "$url" && break
+	kill -0 "$pid" 2> /dev/null || die "the exporter exited: $(cat "$work/export.err")"
+	sleep 0.2
+done
+"$rows" fill "$pid" "$dev" 1 "$cg"/*/ || die "cannot write the rows"
+curl -s -o /dev/null "$url"	# the first scrape names them all
+
+"$rows" churn "$pid" "$dev" "$cg" "$RATE" "$SECS" > "$work/churned" &
+churn=$!
+pids+=("$churn")
+: > "$work/times"
+for ((i = 1; i < SECS; i++)); do
+	sleep 1
+	client=$(curl -s -o "$work/metrics" --max-time 60 -w '%{time_total}' "$url")
+	server=$(awk '$1 == "pinbounce_scrape_duration_seconds" { print $2 }' "$work/metrics")
+	echo "$client ${server:-0}" >> "$work/times"
+done
+wait "$churn" || die "the churn failed"
+
+# stats COLUMN: "median M ms, max X ms" of the scrape times in COLUMN.
+stats() {
+	sort -n -k "$1" "$work/times" | awk -v c="$1" '{ t[NR] = $c * 1000 }
+		END { printf "median %.1f ms, max %.1f ms", t[int((NR + 1) / 2)], t[NR] }'
+}
+
+exported=$(grep -c '^pinbounce_pinned_pages_total{' "$work/metrics")
+echo "bench-export: $N cgroups, each with a counter row that the bench writes" \
+	"(no pinned pages counted on the host), $RATE replaced a second for $SECS s" \
+	"($(cat "$work/churned") replaced)"
+echo "bench-export: $(wc -l < "$work/times") scrapes, one a second:" \
+	"curl $(stats 1); the exporter's own $(stats 2) (aim: under 50 ms)"
+echo "bench-export: at the end, $N cgroups live; the last exposition has $exported rows" \
+	"of each counter ($(grep -c '^pinbounce_pinned_pages_total{.*cgroup="(gone)"' "$work/metrics")" \
+	"of them cgroup=\"(gone)\"), the counters map $("$rows" count "$pid")"
