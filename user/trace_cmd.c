@@ -5,10 +5,23 @@
  * Attach the observers, run CMD, detach, and report what the bounce code
  * did meanwhile: a summary on stderr (CMD owns stdout), the report of
  * schema pinbounce/1 in FILE (and on stdout with -j).  Each EXPR is
- * "METRIC OP NUMBER"; the exit status says what failed:
- *   CMD's own status when it fails (128 + N when killed by signal N),
- *   3 when CMD succeeded and an expectation does not hold,
- *   1 when tracing itself failed, 2 for a bad command line.
+ * "METRIC OP NUMBER".  The exit status says what failed, with the codes
+ * timeout(1) and env(1) keep for themselves:
+ *   0         CMD exited 0 and every expectation held
+ *   1-123     CMD's own status when it fails (its 124 and 125 too: then only
+ *             the report's exit_status tells them apart)
+ *   124       CMD exited 0 and an expectation does not hold
+ *   125       trace failed: a bad command line, the observers could not be
+ *             attached or the report written
+ *   126, 127  CMD could not be run, or was not found
+ *   128 + N   CMD was killed by signal N
+ *
+ * Signals: SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM and
+ * SIGWINCH sent to trace are passed on to CMD, except those a terminal sent
+ * to its whole foreground process group, which CMD got already.  A second
+ * SIGHUP, SIGINT or SIGTERM kills CMD (SIGKILL): trace then reports and
+ * exits 137.  If trace itself is killed, CMD is killed with it
+ * (PR_SET_PDEATHSIG): no command outlives its trace.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,13 +31,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cli.h"
 #include "observe.h"
 #include "report.h"
 
-#define PB_EXIT_EXPECT	3
+#define TRACE_EXIT_EXPECT	124
+#define TRACE_EXIT_FAILED	125
 #define MAX_EXPECT	64
 
 /*
@@ -374,12 +389,40 @@ static int write_report(const char *path, json_t *doc)
 	return err;
 }
 
-static volatile sig_atomic_t child_pid;
+static const int forwarded[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH,
+};
 
-static void forward(int sig)
+static volatile sig_atomic_t child_pid, stops, killed;
+
+static void forward(int sig, siginfo_t *si, void *uc)
 {
-	if (child_pid > 0)
-		kill(child_pid, sig);
+	pid_t pid = child_pid;
+
+	(void)uc;
+	if (pid <= 0)
+		return;
+	if ((sig == SIGHUP || sig == SIGINT || sig == SIGTERM) && stops++) {
+		/* A second request to stop: the command did not. */
+		killed = 1;
+		kill(pid, SIGKILL);
+		return;
+	}
+	/* From the terminal, to the whole group: the command has it too. */
+	if (si->si_code == SI_KERNEL)
+		return;
+	kill(pid, sig);
+}
+
+static void handle_signals(bool on)
+{
+	struct sigaction sa = { .sa_sigaction = forward, .sa_flags = SA_SIGINFO | SA_RESTART };
+
+	if (!on)
+		sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (unsigned int i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaction(forwarded[i], &sa, NULL);
 }
 
 /*
@@ -388,10 +431,9 @@ static void forward(int sig)
  */
 static int run_command(char **argv, int *status)
 {
-	struct sigaction sa = { .sa_handler = forward };
 	int pipefd[2], child_errno = 0;
+	pid_t pid, parent = getpid();
 	ssize_t n;
-	pid_t pid;
 
 	if (pipe2(pipefd, O_CLOEXEC)) {
 		p_err("pipe: %s", strerror(errno));
@@ -407,6 +449,9 @@ static int run_command(char **argv, int *status)
 	}
 	if (!pid) {
 		close(pipefd[0]);
+		/* Killed with trace; trace may have died before this line. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(125);
 		execvp(argv[0], argv);
 		child_errno = errno;
 		if (write(pipefd[1], &child_errno, sizeof(child_errno)) < 0)
@@ -414,9 +459,7 @@ static int run_command(char **argv, int *status)
 		_exit(child_errno == ENOENT ? 127 : 126);
 	}
 	child_pid = pid;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	handle_signals(true);
 	close(pipefd[1]);
 	do
 		n = read(pipefd[0], &child_errno, sizeof(child_errno));
@@ -429,9 +472,10 @@ static int run_command(char **argv, int *status)
 		}
 	}
 	child_pid = 0;
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
+	handle_signals(false);
+	if (killed)
+		fprintf(stderr, "pinbounce trace: %s did not stop when asked: killed it\n",
+			argv[0]);
 	if (n == sizeof(child_errno))
 		fprintf(stderr, "pinbounce trace: cannot run %s: %s\n", argv[0],
 			strerror(child_errno));
@@ -451,9 +495,12 @@ static int usage(void)
 		"\n\n(_us metrics are microseconds; a metric the kernel cannot show, or a\n"
 		"histogram without samples, fails its expectation.)\n"
 		"\n"
-		"Exit status: CMD's when it fails (128+N if killed by signal N), 3 when an\n"
-		"expectation does not hold, 1 when tracing failed, 2 for a bad command line.\n");
-	return PB_EXIT_USAGE;
+		"Exit status: 0 CMD succeeded and every expectation held; CMD's own when\n"
+		"it fails (128+N if killed by signal N); 124 CMD succeeded and an\n"
+		"expectation does not hold; 125 trace failed or a bad command line; 126\n"
+		"CMD could not run; 127 CMD not found.  Signals are passed on to CMD; a\n"
+		"second SIGINT, SIGTERM or SIGHUP kills it.\n");
+	return TRACE_EXIT_FAILED;
 }
 
 int do_trace(int argc, char **argv)
@@ -486,16 +533,16 @@ int do_trace(int argc, char **argv)
 		}
 		if (!strcmp(opt, "-d")) {
 			if (pb_dev_lookup(argv[0], &r.sp.only))
-				return PB_EXIT_USAGE;
+				return TRACE_EXIT_FAILED;
 		} else if (!strcmp(opt, "--json")) {
 			json_file = argv[0];
 		} else if (!strcmp(opt, "--expect")) {
 			if (nex == MAX_EXPECT) {
 				p_err("trace: at most %d expectations", MAX_EXPECT);
-				return PB_EXIT_USAGE;
+				return TRACE_EXIT_FAILED;
 			}
 			if (parse_expect(argv[0], &ex[nex++]))
-				return PB_EXIT_USAGE;
+				return TRACE_EXIT_FAILED;
 		} else {
 			p_err("trace: unknown option '%s'", opt);
 			return usage();
@@ -509,19 +556,19 @@ int do_trace(int argc, char **argv)
 	}
 	if (geteuid()) {
 		p_err("pinbounce needs root to attach its observers");
-		return PB_EXIT_ERROR;
+		return TRACE_EXIT_FAILED;
 	}
 	if (pb_obs_open(&o))
-		return PB_EXIT_ERROR;
+		return TRACE_EXIT_FAILED;
 	r.sp.o = &o;
 	if (pb_obs_snapshot(&o, &base)) {
 		pb_obs_close(&o);
-		return PB_EXIT_ERROR;
+		return TRACE_EXIT_FAILED;
 	}
 	if (run_command(argv, &status) || pb_obs_snapshot(&o, &cur)) {
 		pb_obs_snap_free(&base);
 		pb_obs_close(&o);
-		return PB_EXIT_ERROR;
+		return TRACE_EXIT_FAILED;
 	}
 	pb_obs_close(&o);
 	r.duration = cur.time - base.time;
@@ -550,9 +597,9 @@ int do_trace(int argc, char **argv)
 	else if (WEXITSTATUS(status))
 		ret = WEXITSTATUS(status);
 	else
-		ret = passed ? PB_EXIT_OK : PB_EXIT_EXPECT;
+		ret = passed ? PB_EXIT_OK : TRACE_EXIT_EXPECT;
 	json_object_set_new(doc, "result", json_string(ret == PB_EXIT_OK ? "pass" :
-				ret == PB_EXIT_EXPECT && !status ? "expectation_failed" :
+				ret == TRACE_EXIT_EXPECT && !status ? "expectation_failed" :
 				"command_failed"));
 	if (ret && status)
 		fprintf(stderr, "pinbounce trace: %s %s %d\n", argv[0],
@@ -560,7 +607,7 @@ int do_trace(int argc, char **argv)
 			WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	summary(&r);
 	if (json_file && write_report(json_file, doc))
-		ret = ret ? ret : PB_EXIT_ERROR;
+		ret = ret ? ret : TRACE_EXIT_FAILED;
 	if (json_output)
 		json_print(doc);
 	else

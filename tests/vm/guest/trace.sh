@@ -39,8 +39,8 @@ expect "report: bounce samples = bounced bios" "$(metric "$WORK/pass.json" bounc
 expect "report: expectations passed" 5 \
 	"$(json "sum(e['passed'] for e in j['expectations'])" < "$WORK/pass.json")"
 
-# Failing expectation: status 3, named with the value seen.
-run 3 "$WORK/expect.json" -d "$sd" --expect 'pinned_pages > 0' --expect 'bounced_pages == 0' \
+# Failing expectation: status 124, named with the value seen.
+run 124 "$WORK/expect.json" -d "$sd" --expect 'pinned_pages > 0' --expect 'bounced_pages == 0' \
 	-- "${writer[@]}"
 grep -q "expectation failed: bounced_pages == 0 (bounced_pages is $((PAGES * ROUNDS)))" \
 	"$WORK/err" || fail "the failed expectation is not named with its value"
@@ -55,7 +55,7 @@ run 0 "$WORK/policy.json" -d "$sd" --expect 'bounced_pages == 0' \
 "$PB" policy clear
 
 # -d: the other disk saw nothing of it.
-run 3 "$WORK/other.json" -d "$nb" --expect 'pinned_bios > 0' -- "${writer[@]}"
+run 124 "$WORK/other.json" -d "$nb" --expect 'pinned_bios > 0' -- "${writer[@]}"
 expect "-d $nb: pinned pages" 0 "$(metric "$WORK/other.json" pinned_pages)"
 
 # Failing command: its status, even when the expectations hold; killed: 128+N.
