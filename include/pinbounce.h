@@ -18,6 +18,12 @@ enum pb_action {
 	PB_ACTION_PASSTHROUGH = 2,	/* write them as they are */
 };
 
+/* The kernel's dev_t, as bios carry it and the maps key on it. */
+#define PB_MINORBITS	20
+#define PB_MKDEV(major, minor)	((__u32)(major) << PB_MINORBITS | (minor))
+#define PB_MAJOR(dev)	((__u32)(dev) >> PB_MINORBITS)
+#define PB_MINOR(dev)	((__u32)(dev) & ((1U << PB_MINORBITS) - 1))
+
 #define PB_MAX_RULES	64
 #define PB_MAX_DEVS	8
 #define PB_TEXT_MAX	32768

@@ -543,18 +543,20 @@ static bool prog_stat(int fd, const char *name, struct prog_stat *p)
 	return true;
 }
 
-/* The program of the pinned policy link, or -1. */
+/* The program of the pinned policy link, checked as every command does; or -1. */
 static int policy_prog_fd(void)
 {
 	struct bpf_link_info info = {};
 	__u32 len = sizeof(info);
-	int link = bpf_obj_get(PB_PIN_DIR "/link"), fd = -1;
+	struct pb_state st;
+	int fd = -1;
 
-	if (link < 0)
+	/* Nothing pinned: no need to check and lock the policy's directory. */
+	if (access(PB_PIN_DIR "/link", F_OK) || state_open(&st, PB_STATE_READ))
 		return -1;
-	if (!bpf_obj_get_info_by_fd(link, &info, &len))
+	if (state_attached(&st) && !bpf_obj_get_info_by_fd(st.link_fd, &info, &len))
 		fd = bpf_prog_get_fd_by_id(info.prog_id);
-	close(link);
+	state_close(&st);
 	return fd;
 }
 

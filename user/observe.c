@@ -238,10 +238,49 @@ void pb_obs_snap_free(struct pb_obs_snap *s)
 	s->nhists = 0;
 }
 
+/* The whole disk of partition @dev, or @dev itself; cached. */
+static __u32 disk_of(__u32 dev)
+{
+	static struct {
+		__u32 dev, disk;
+	} cache[64];
+	static unsigned int next;
+	unsigned int major, minor;
+	char path[64];
+	__u32 disk = dev;
+	FILE *f;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(cache); i++)
+		if (cache[i].dev == dev && dev)
+			return cache[i].disk;
+	/* A partition's sysfs directory is in its disk's, which has "dev". */
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition", PB_MAJOR(dev),
+		 PB_MINOR(dev));
+	if (!access(path, F_OK)) {
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../dev", PB_MAJOR(dev),
+			 PB_MINOR(dev));
+		f = fopen(path, "re");
+		if (f) {
+			if (fscanf(f, "%u:%u", &major, &minor) == 2)
+				disk = PB_MKDEV(major, minor);
+			fclose(f);
+		}
+	}
+	cache[next].dev = dev;
+	cache[next].disk = disk;
+	next = (next + 1) % ARRAY_SIZE(cache);
+	return disk;
+}
+
+bool pb_dev_in(__u32 dev, __u32 only)
+{
+	return !only || dev == only || (disk_of(dev) == only && disk_of(only) == only);
+}
+
 const char *pb_dev_name(__u32 dev, char *buf, size_t size)
 {
 	char path[64], link[PATH_MAX];
-	unsigned int major = dev >> 20, minor = dev & 0xfffff;
+	unsigned int major = PB_MAJOR(dev), minor = PB_MINOR(dev);
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", major, minor);

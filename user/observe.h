@@ -41,6 +41,11 @@ void pb_obs_close(struct pb_obs *o);
 int pb_obs_snapshot(const struct pb_obs *o, struct pb_obs_snap *s);
 void pb_obs_snap_free(struct pb_obs_snap *s);
 
+/*
+ * Whether a row of device @dev is one -d @only asks for: any with @only 0,
+ * else @only itself and, if @only is a whole disk, its partitions.
+ */
+bool pb_dev_in(__u32 dev, __u32 only);
 /* "sdb" or "8:16" for a kernel dev_t; @buf holds at least 32 bytes. */
 const char *pb_dev_name(__u32 dev, char *buf, size_t size);
 

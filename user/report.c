@@ -92,7 +92,7 @@ static void add_dev(__u32 d, __u32 only, __u32 *devs, unsigned int *n, unsigned 
 {
 	unsigned int i;
 
-	if (only && d != only)
+	if (!pb_dev_in(d, only))
 		return;
 	for (i = 0; i < *n && devs[i] != d; i++)
 		;
@@ -134,6 +134,40 @@ void pb_span_hist(const struct pb_span *sp, __u32 dev, unsigned int kind, struct
 	pb_snap_hist(sp->cur, dev, kind, out);
 	pb_snap_hist(since(sp, true), dev, kind, &then);
 	pb_hist_sub(out, &then);
+}
+
+void pb_span_counters_sel(const struct pb_span *sp, struct pb_obs_counters *out)
+{
+	__u32 devs[256];
+	unsigned int n = pb_snap_devices(sp->cur, sp->only, devs, ARRAY_SIZE(devs));
+	struct pb_obs_counters one;
+
+	if (!sp->only) {
+		pb_span_counters(sp, 0, false, out);
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < n; i++) {
+		pb_span_counters(sp, devs[i], false, &one);
+		pb_counters_add(out, &one);
+	}
+}
+
+void pb_span_hist_sel(const struct pb_span *sp, unsigned int kind, struct pb_hist *out)
+{
+	__u32 devs[256];
+	unsigned int n = pb_snap_devices(sp->cur, sp->only, devs, ARRAY_SIZE(devs));
+	struct pb_hist one;
+
+	if (!sp->only) {
+		pb_span_hist(sp, 0, kind, out);
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < n; i++) {
+		pb_span_hist(sp, devs[i], kind, &one);
+		pb_hist_add(out, &one);
+	}
 }
 
 double pb_span_secs(const struct pb_span *sp)
@@ -383,7 +417,7 @@ json_t *pb_json_devices(const struct pb_span *sp, unsigned int parts)
 		char name[64], num[32];
 		json_t *d;
 
-		snprintf(num, sizeof(num), "%u:%u", devs[i] >> 20, devs[i] & 0xfffff);
+		snprintf(num, sizeof(num), "%u:%u", PB_MAJOR(devs[i]), PB_MINOR(devs[i]));
 		d = json_pack("{s:o,s:s}", "device",
 			      pb_json_text(pb_dev_name(devs[i], name, sizeof(name))), "dev", num);
 		if ((parts & PB_J_TOTAL) && sp->o->bounce) {

@@ -54,6 +54,9 @@ void pb_hist_sub(struct pb_hist *h, const struct pb_hist *minus);
 void pb_span_counters(const struct pb_span *sp, __u32 dev, bool rate_part,
 		      struct pb_obs_counters *out);
 void pb_span_hist(const struct pb_span *sp, __u32 dev, unsigned int kind, struct pb_hist *out);
+/* The same, since the base, for every device -d selected (@sp->only). */
+void pb_span_counters_sel(const struct pb_span *sp, struct pb_obs_counters *out);
+void pb_span_hist_sel(const struct pb_span *sp, unsigned int kind, struct pb_hist *out);
 double pb_span_secs(const struct pb_span *sp);
 
 /*

@@ -15,12 +15,6 @@
 
 #define CGROUP2_ROOT	"/sys/fs/cgroup"
 
-/* The kernel's dev_t encoding, used on both sides. */
-static __u32 kdev(unsigned int major, unsigned int minor)
-{
-	return major << 20 | minor;
-}
-
 /* Read a sysfs "dev" file: "MAJ:MIN". */
 static int read_devno(const char *path, unsigned int *major, unsigned int *minor)
 {
@@ -48,7 +42,7 @@ int pb_dev_lookup(const char *spec, __u32 *dev)
 		p_err("no block device '%s' (%s)", spec, path);
 		return -1;
 	}
-	*dev = kdev(major, minor);
+	*dev = PB_MKDEV(major, minor);
 	return 0;
 }
 
@@ -70,7 +64,7 @@ static int resolve_dev(const struct pb_rule *r, const struct pb_dev_spec *d,
 			      d->major, d->minor, path);
 		return -1;
 	}
-	*dev = kdev(major, minor);
+	*dev = PB_MKDEV(major, minor);
 	/* A partition has a "partition" attribute; a whole disk does not. */
 	if (d->name[0])
 		snprintf(path, sizeof(path), "/sys/class/block/%s/partition", d->name);

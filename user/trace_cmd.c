@@ -235,7 +235,7 @@ static double value_of(const struct run *r, const struct metric *m, const char *
 		struct pb_obs_counters c;
 		const __u64 *v;
 
-		pb_span_counters(&r->sp, r->sp.only, false, &c);
+		pb_span_counters_sel(&r->sp, &c);
 		v = (const __u64 *)((const char *)&c + m->off);
 		if (!by_decider(m->off))
 			return v[0];
@@ -246,7 +246,7 @@ static double value_of(const struct run *r, const struct metric *m, const char *
 		unsigned int lo, hi;
 		double v = NAN;
 
-		pb_span_hist(&r->sp, r->sp.only, m->kind, &h);
+		pb_span_hist_sel(&r->sp, m->kind, &h);
 		switch (m->stat) {
 		case H_COUNT:
 			return h.count;

@@ -65,6 +65,19 @@ expect "report: exit status" 4 "$(json "j['exit_status']" < "$WORK/cmd.json")"
 run 137 "$WORK/kill.json" -- sh -c 'kill -KILL $$'
 expect "report: signal" 9 "$(json "j['signal']" < "$WORK/kill.json")"
 
+# -d a whole disk counts what is written to its partitions; -d a partition
+# counts only itself.  Bios carry the partition's device number.
+echo ',32M' | sfdisk -q "/dev/$sd" > /dev/null
+for ((i = 0; i < 50; i++)); do [ -b "/dev/${sd}1" ] && break; sleep 0.1; done
+part_writer=("$BIN/pinwrite" -p $PAGES -r $ROUNDS "/dev/${sd}1")
+run 0 "$WORK/disk.json" -d "$sd" --expect "pinned_pages == $((PAGES * ROUNDS))" \
+	-- "${part_writer[@]}"
+expect "-d $sd: the partition's device listed" "${sd}1" \
+	"$(json "' '.join(d['device'] for d in j['devices'])" < "$WORK/disk.json")"
+run 0 "$WORK/part.json" -d "${sd}1" --expect "pinned_pages == $((PAGES * ROUNDS))" \
+	-- "${part_writer[@]}"
+run 124 "$WORK/other-part.json" -d "$nb" --expect 'pinned_pages > 0' -- "${part_writer[@]}"
+
 # The observers are gone afterwards.
 if bpftool prog show name pb_decided > /dev/null 2>&1 &&
    [ -n "$(bpftool prog show name pb_decided)" ]; then
