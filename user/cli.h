@@ -39,6 +39,8 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 
 /* "Error: ..." on stderr, or {"error": "..."} on stdout in JSON mode. */
 void p_err(const char *fmt, ...) __printf(1, 2);
+/* "Warning: ..." on stderr, in JSON mode too: something will not work as meant. */
+void p_warn(const char *fmt, ...) __printf(1, 2);
 /* Informational chatter, silent in JSON mode. */
 void p_info(const char *fmt, ...) __printf(1, 2);
 /* Print and free a JSON document (-j, -p). */

@@ -36,6 +36,17 @@ void p_err(const char *fmt, ...)
 		fprintf(stderr, "Error: %s\n", msg);
 }
 
+void p_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("Warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 void p_info(const char *fmt, ...)
 {
 	va_list ap;

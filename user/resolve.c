@@ -74,6 +74,49 @@ static int resolve_dev(const struct pb_rule *r, const struct pb_dev_spec *d,
 	return 0;
 }
 
+/* Whether the space-separated list in file @path names @word. */
+static bool file_lists(const char *path, const char *word)
+{
+	char buf[256], *save, *w;
+	bool found = false;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		for (w = strtok_r(buf, " ", &save); w && !found; w = strtok_r(NULL, " ", &save))
+			found = !strcmp(w, word);
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Writeback is charged to the cgroup that dirtied the pages only where the
+ * io and memory controllers are enabled for it (in its parent's
+ * cgroup.subtree_control); elsewhere to the nearest ancestor that has them,
+ * and a rule naming the cgroup never matches.  Say so, without refusing:
+ * the controllers may be enabled later.
+ */
+static void warn_controllers(const struct pb_rule *r, const char *path)
+{
+	static const char * const need[] = { "io", "memory" };
+	char parent[sizeof(CGROUP2_ROOT) + PB_PATH_MAX + 32];
+	size_t n = (size_t)snprintf(parent, sizeof(parent), "%s", path);
+
+	while (n > 1 && parent[n - 1] == '/')	/* "/scratch/" */
+		parent[--n] = '\0';
+	*strrchr(parent, '/') = '\0';
+	strcat(parent, "/cgroup.subtree_control");
+	for (unsigned int i = 0; i < ARRAY_SIZE(need); i++) {
+		if (file_lists(parent, need[i]))
+			continue;
+		p_warn("rule '%s': the %s controller is not enabled for cgroup '%s' (%s): its writeback is charged to an ancestor, and the rule will not match it",
+		       r->name, need[i], r->cgroup, parent);
+	}
+}
+
 static int resolve_cgroup(const struct pb_rule *r, __u64 *id, __u32 *level)
 {
 	char path[sizeof(CGROUP2_ROOT) + PB_PATH_MAX];
@@ -103,6 +146,8 @@ static int resolve_cgroup(const struct pb_rule *r, __u64 *id, __u32 *level)
 	for (const char *s = r->cgroup; *s; s++)
 		if (*s == '/' && s[1])
 			(*level)++;
+	if (*level)
+		warn_controllers(r, path);
 	return 0;
 }
 

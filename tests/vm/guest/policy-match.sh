@@ -86,6 +86,38 @@ for cg in scratch/a scratch/b/c other; do
 	fi
 done
 
+# A cgroup path written inside a cgroup namespace means the cgroup its user
+# sees: "/" in a namespace made in /scratch/b/c is /scratch/b/c.
+printf 'rule ns cgroup / action passthrough\n' > "$WORK/ns.policy"
+in_cgroup scratch/b/c unshare -C -m sh -c \
+	"mount -t cgroup2 none /sys/fs/cgroup && '$PB' policy load '$WORK/ns.policy'"
+for cg in scratch/b/c scratch/a; do
+	trace_start
+	in_cgroup "$cg" "$BIN/pinwrite" -p 16 -r 2 "/run/mnt/${cg//\//-}" > /dev/null
+	trace_stop
+	if [ "$cg" = scratch/a ]; then
+		expect_outcome "rule on / in a namespace of /scratch/b/c, pages of /$cg" bounce default
+	else
+		expect_outcome "rule on / in a namespace of /scratch/b/c, pages of /$cg" \
+			passthrough prog
+	fi
+done
+
+# A cgroup without the io and memory controllers is never charged any
+# writeback: a rule naming it is accepted, with a warning that says so.
+mkdir -p /sys/fs/cgroup/other/plain
+cleanup "rmdir /sys/fs/cgroup/other/plain"
+printf 'rule p cgroup /other/plain action passthrough\n' > "$WORK/plain.policy"
+"$PB" policy check "$WORK/plain.policy" 2> "$WORK/warn"
+cat "$WORK/warn"
+grep -q "Warning: rule 'p': the io controller is not enabled for cgroup '/other/plain'" \
+	"$WORK/warn" || fail "no warning for a cgroup without the io controller"
+grep -q "Warning: rule 'p': the memory controller is not enabled" "$WORK/warn" ||
+	fail "no warning for a cgroup without the memory controller"
+echo "ok: a cgroup without io and memory: warned"
+"$PB" policy check "$WORK/ns.policy" 2> "$WORK/warn"
+expect "no warning for the root cgroup" "" "$(cat "$WORK/warn")"
+
 # Rate limit: over 10 s of pinned writeback of single pages at several times
 # the rate, the rule bounces what the rate earned in the time between the
 # first decision and the last, plus the burst, within 10% (no more, and not
