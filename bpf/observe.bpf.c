@@ -15,6 +15,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "pinbounce.h"
+#include "pb_common.bpf.h"
 
 #define MAX_KEYS	4096
 #define MAX_INFLIGHT	65536
@@ -112,12 +113,10 @@ static struct pb_obs_counters *counters_of(struct bio *bio)
 	struct pb_obs_key key = { .dev = bio->bi_bdev->bd_dev };
 	static const struct pb_obs_counters zero;
 
-	if (bpf_core_field_exists(bio->bi_blkg) && bio->bi_blkg) {
-		struct cgroup *cgrp = bio->bi_blkg->blkcg->css.cgroup;
+	struct cgroup *cgrp = pb_bio_cgroup(bio);
 
-		if (cgrp)
-			key.cgroup_id = BPF_CORE_READ(cgrp, kn, id);
-	}
+	if (cgrp)
+		key.cgroup_id = BPF_CORE_READ(cgrp, kn, id);
 	return lookup_or_init(&counters, &key, &zero, PB_DROP_COUNTERS);
 }
 

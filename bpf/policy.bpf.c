@@ -11,6 +11,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "pinbounce.h"
+#include "pb_common.bpf.h"
 #include "pb_rate.h"
 
 #define PAGE_BYTES	4096
@@ -223,11 +224,9 @@ int BPF_PROG(pb_policy, struct bio *bio, unsigned int nr_pinned, int ret)
 	e.size = bio->bi_iter.bi_size;
 	e.flags = bio_flags(bio);
 	e.pinned = nr_pinned;
-	if (bpf_core_field_exists(bio->bi_blkg) && bio->bi_blkg) {
-		e.cgrp = bio->bi_blkg->blkcg->css.cgroup;
-		if (e.cgrp)
-			e.cgroup_level = e.cgrp->level;
-	}
+	e.cgrp = pb_bio_cgroup(bio);
+	if (e.cgrp)
+		e.cgroup_level = e.cgrp->level;
 
 	bpf_loop(e.pol->nrules, eval_rule, &e, 0);
 	if (!e.matched) {

@@ -4,6 +4,7 @@
 #define PB_CLI_H
 
 #include <stdbool.h>
+#include <time.h>
 #include <jansson.h>
 #include "pinbounce.h"
 #include "policy.h"
@@ -39,6 +40,8 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 
 /* "Error: ..." on stderr, or {"error": "..."} on stdout in JSON mode. */
 void p_err(const char *fmt, ...) __printf(1, 2);
+/* Seconds on @clock (CLOCK_MONOTONIC, CLOCK_REALTIME). */
+double pb_clock(clockid_t clock);
 /* "Warning: ..." on stderr, in JSON mode too: something will not work as meant. */
 void p_warn(const char *fmt, ...) __printf(1, 2);
 /* Informational chatter, silent in JSON mode. */

@@ -99,14 +99,6 @@ struct labels {
 	bool full;
 };
 
-static double clock_secs(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void label(struct labels *l, const char *name, const char *value)
 {
 	char clean[sizeof(l->s)], buf[sizeof(l->s)];
@@ -773,7 +765,7 @@ static char *exposition(struct exporter *e, bool http, size_t *len)
 	int bad;
 
 	pthread_mutex_lock(&e->lock);
-	t0 = clock_secs(CLOCK_MONOTONIC);
+	t0 = pb_clock(CLOCK_MONOTONIC);
 	w.f = open_memstream(&buf, len);
 	if (!w.f) {
 		pthread_mutex_unlock(&e->lock);
@@ -793,7 +785,7 @@ static char *exposition(struct exporter *e, bool http, size_t *len)
 	put_programs(&w, e);
 	put_policy(&w);
 	pb_obs_snap_free(&s);
-	sample_f(&w, &scrape_secs, NULL, clock_secs(CLOCK_MONOTONIC) - t0);
+	sample_f(&w, &scrape_secs, NULL, pb_clock(CLOCK_MONOTONIC) - t0);
 	bad = ferror(w.f);
 	bad |= fclose(w.f);
 	pthread_mutex_unlock(&e->lock);
@@ -878,7 +870,7 @@ static bool log_due(const char *fmt, unsigned long *skipped)
 		unsigned long skipped;
 	} seen[16];
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	double now = clock_secs(CLOCK_MONOTONIC);
+	double now = pb_clock(CLOCK_MONOTONIC);
 	unsigned int i, old = 0;
 	bool due;
 
@@ -1136,11 +1128,11 @@ static int parse_opts(int argc, char **argv, struct export_opts *opt)
 /* Wait up to @secs (forever if negative) for SIGINT or SIGTERM: true if one came. */
 static bool wait_signal(const sigset_t *set, double secs)
 {
-	double until = clock_secs(CLOCK_MONOTONIC) + secs;
+	double until = pb_clock(CLOCK_MONOTONIC) + secs;
 
 	for (;;) {
 		struct timespec ts;
-		double left = until - clock_secs(CLOCK_MONOTONIC);
+		double left = until - pb_clock(CLOCK_MONOTONIC);
 		int sig;
 
 		if (secs < 0) {
@@ -1197,9 +1189,9 @@ static int run(struct exporter *e, const struct export_opts *opt, int sock, int 
 			goto out;
 		p_info("export: writing %s every %g s", opt->textfile, opt->interval);
 	}
-	next = clock_secs(CLOCK_MONOTONIC) + opt->interval;
-	while (!wait_signal(sigs, opt->textfile ? next - clock_secs(CLOCK_MONOTONIC) : -1)) {
-		double now = clock_secs(CLOCK_MONOTONIC);
+	next = pb_clock(CLOCK_MONOTONIC) + opt->interval;
+	while (!wait_signal(sigs, opt->textfile ? next - pb_clock(CLOCK_MONOTONIC) : -1)) {
+		double now = pb_clock(CLOCK_MONOTONIC);
 
 		if (!opt->textfile)
 			continue;
@@ -1230,10 +1222,8 @@ int do_export(int argc, char **argv)
 		p_err("export: --listen %s\nusage: %s", why, USAGE);
 		return PB_EXIT_USAGE;
 	}
-	if (geteuid()) {
-		p_err("pinbounce needs root to attach its observers");
+	if (pb_obs_need_root())
 		return PB_EXIT_ERROR;
-	}
 	/* Taken by sigwaitinfo() alone, here and in every thread started after. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -1253,7 +1243,7 @@ int do_export(int argc, char **argv)
 		goto out_mask;
 	}
 	e.cgroups = pb_cgroups_new();
-	e.start_time = clock_secs(CLOCK_REALTIME);
+	e.start_time = pb_clock(CLOCK_REALTIME);
 	e.process_start = process_start_time();
 	if (!e.o.bounce)
 		p_info("export: no pinned-page counters nor bounce histograms: %s", PB_NO_BOUNCE);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
 #include "report.h"
@@ -34,6 +35,14 @@ void p_err(const char *fmt, ...)
 		json_print(json_pack("{s:s}", "error", msg));
 	else
 		fprintf(stderr, "Error: %s\n", msg);
+}
+
+double pb_clock(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 void p_warn(const char *fmt, ...)

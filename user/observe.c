@@ -20,12 +20,12 @@
 #include "observe.h"
 #include "observe.skel.h"
 
-static double now(void)
+int pb_obs_need_root(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	if (!geteuid())
+		return 0;
+	p_err("pinbounce needs root to attach its observers");
+	return -1;
 }
 
 /* Whether struct @name of @btf has a member @member. */
@@ -96,6 +96,8 @@ int pb_obs_open(struct pb_obs *o)
 	bool issue_time;
 
 	memset(o, 0, sizeof(*o));
+	if (pb_obs_need_root())
+		return -1;
 	o->ncpus = libbpf_num_possible_cpus();
 	if (o->ncpus <= 0) {
 		p_err("cannot count the possible CPUs");
@@ -220,7 +222,7 @@ int pb_obs_snapshot(const struct pb_obs *o, struct pb_obs_snap *s)
 				s->dropped[i] += per[cpu];
 	}
 	free(per);
-	s->time = now();
+	s->time = pb_clock(CLOCK_MONOTONIC);
 	return 0;
 oom:
 	pb_obs_snap_free(s);

@@ -35,6 +35,8 @@ struct pb_obs_snap {
 	double time;		/* CLOCK_MONOTONIC seconds */
 };
 
+/* "Error: ... needs root" unless we are; for commands that check early. */
+int pb_obs_need_root(void);
 /* Load and attach what this kernel supports; root only. */
 int pb_obs_open(struct pb_obs *o);
 void pb_obs_close(struct pb_obs *o);

@@ -115,14 +115,6 @@ struct top {
 	struct errcap ec;
 };
 
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void errcap_start(struct errcap *e)
 {
 	int p[2];
@@ -183,7 +175,7 @@ static void errcap_drain(struct errcap *e)
 		start = strrchr(buf, '\n');
 		snprintf(e->last, sizeof(e->last), "%.*s", (int)sizeof(e->last) - 1,
 			 start ? start + 1 : buf);
-		e->last_time = mono_now();
+		e->last_time = pb_clock(CLOCK_MONOTONIC);
 	}
 }
 
@@ -331,7 +323,7 @@ static void read_view(struct top *t)
 	t->view_prev_time = t->view_time;
 	t->view = swap;
 	t->view_ok = !pb_policy_view_read(t->view);
-	t->view_time = mono_now();
+	t->view_time = pb_clock(CLOCK_MONOTONIC);
 }
 
 static int sample(struct top *t)
@@ -392,7 +384,7 @@ static void draw_header(struct top *t)
 	    up / 3600, up / 60 % 60, up % 60, cols[t->sort].title, sort_order(t), dev);
 	put(1, A_NORMAL, "%s", keys_help);
 	errcap_drain(&t->ec);
-	if (t->ec.last[0] && mono_now() - t->ec.last_time < ERR_SHOW_S)
+	if (t->ec.last[0] && pb_clock(CLOCK_MONOTONIC) - t->ec.last_time < ERR_SHOW_S)
 		status = t->ec.last;
 	if (status[0])
 		put(2, A_BOLD, "%s", status);
@@ -625,19 +617,19 @@ static bool on_key(struct top *t, int ch)
 
 static int top_loop(struct top *t)
 {
-	double next = mono_now() + t->interval;
+	double next = pb_clock(CLOCK_MONOTONIC) + t->interval;
 
 	draw(t);
 	while (!atomic_load(&stop)) {
-		double left = next - mono_now();
+		double left = next - pb_clock(CLOCK_MONOTONIC);
 		int ch;
 
 		if (left <= 0) {
 			if (sample(t))
 				return -1;
 			next += t->interval;
-			if (next <= mono_now())
-				next = mono_now() + t->interval;
+			if (next <= pb_clock(CLOCK_MONOTONIC))
+				next = pb_clock(CLOCK_MONOTONIC) + t->interval;
 			draw(t);
 			continue;
 		}
@@ -684,10 +676,8 @@ static int top_screen(struct top *t)
 	SCREEN *scr;
 	int err;
 
-	if (geteuid()) {
-		p_err("pinbounce needs root to attach its observers");
+	if (pb_obs_need_root())
 		return PB_EXIT_ERROR;
-	}
 	if (check_terminal())
 		return PB_EXIT_ERROR;
 	t->view = calloc(1, sizeof(*t->view));

@@ -554,10 +554,6 @@ int do_trace(int argc, char **argv)
 		p_err("trace: no command to run");
 		return usage();
 	}
-	if (geteuid()) {
-		p_err("pinbounce needs root to attach its observers");
-		return TRACE_EXIT_FAILED;
-	}
 	if (pb_obs_open(&o))
 		return TRACE_EXIT_FAILED;
 	r.sp.o = &o;

@@ -196,10 +196,6 @@ static int watch(const struct watch *w, __u32 only, double interval, long count)
 	long done = 0;
 	int err = 0;
 
-	if (geteuid()) {
-		p_err("pinbounce needs root to attach its observers");
-		return PB_EXIT_ERROR;
-	}
 	if (pb_obs_open(&o))
 		return PB_EXIT_ERROR;
 	sp.o = &o;
