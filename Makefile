@@ -10,8 +10,12 @@
 #                 kernel: every one of them must fail there
 #   make demo-rdma    Soft-RoCE and perftest on the stock and the patched kernel
 
-ARCH_DIR   := x86
+# The BPF target's name for the host's architecture, as libbpf spells it.
+HOST_ARCH  := $(shell uname -m)
+ARCH_DIR   := $(or $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(filter x86_64 aarch64,$(HOST_ARCH)))),$(error pinbounce builds on x86_64 and aarch64, not $(HOST_ARCH)))
 BUILD      := build
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
 CC         ?= gcc
@@ -53,9 +57,11 @@ msg := @printf '  %-8s %s\n'
 endif
 
 .DELETE_ON_ERROR:
+# Keep intermediates (BPF objects, skeletons): no rebuild on every make.
+.SECONDARY:
 .PHONY: all deps kernel vmlinux-h bpf user fixture fixture-stock tests check check-debug \
 	check-full check-stock demo demo-rdma \
-	bench bench-policy bench-observe bench-kernel bench-export clean
+	bench bench-policy bench-observe bench-kernel bench-export install clean
 
 all: bpf user tests
 
@@ -85,11 +91,11 @@ bpf: $(BPF_SKELS)
 
 # Every BPF program, in bpf/ or a test's (tests/vm/), is built the same way:
 # DIR/NAME.bpf.c gives $(BUILD)/DIR/NAME.skel.h.
-$(BUILD)/%.tmp.o: %.bpf.c $(VMLINUX_H) $(wildcard include/*.h)
+$(BUILD)/%.tmp.o: %.bpf.c $(VMLINUX_H)
 	$(msg) BPF $@
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH_DIR) $(BPF_WARNINGS) \
-		-Ivmlinux/$(ARCH_DIR) -Iinclude -c $< -o $@
+		-MMD -MP -Ivmlinux/$(ARCH_DIR) -Iinclude -c $< -o $@
 
 $(BUILD)/%.bpf.o: $(BUILD)/%.tmp.o
 	$(msg) GEN-OBJ $@
@@ -103,32 +109,46 @@ tests: $(TEST_BINS)
 
 user: $(BUILD)/pinforce $(BUILD)/pinbounce
 
-PINBOUNCE_SRCS := user/main.c user/policy_cmd.c user/state.c user/resolve.c user/policy.c \
-	user/hook.c user/observe.c user/report.c user/watch_cmd.c user/top_cmd.c \
-	user/export_cmd.c user/trace_cmd.c user/cgroup_cache.c
+# Each object is compiled once, with its header dependencies (-MMD), in
+# $(BUILD)/obj for the installed build and $(BUILD)/san-obj for the one
+# the tests drive under ASan and UBSan.
+PINBOUNCE_OBJS := main.o policy_cmd.o state.o resolve.o policy.o hook.o observe.o report.o \
+	watch_cmd.o top_cmd.o export_cmd.o trace_cmd.o cgroup_cache.o
+PINFORCE_OBJS  := pinforce.o hook.o run.o
 PINBOUNCE_LIBS := $(LDLIBS) -ljansson -lmicrohttpd -lncursesw -lm
+SKELS_USED     := $(BUILD)/bpf/policy.skel.h $(BUILD)/bpf/observe.skel.h $(BUILD)/bpf/force.skel.h
 
-PINBOUNCE_DEPS := $(PINBOUNCE_SRCS) user/cli.h user/policy.h user/hook.h user/observe.h \
-	user/report.h user/cgroup_cache.h \
-	include/pinbounce.h $(BUILD)/bpf/policy.skel.h $(BUILD)/bpf/observe.skel.h
-
-$(BUILD)/pinbounce: $(PINBOUNCE_DEPS)
+$(BUILD)/obj/%.o: user/%.c | $(SKELS_USED)
 	$(msg) CC $@
-	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Iuser $(PINBOUNCE_SRCS) -o $@ \
-		$(PINBOUNCE_LIBS)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -MMD -MP $(INCLUDES) -Iuser -c $< -o $@
+
+$(BUILD)/san-obj/%.o: user/%.c | $(SKELS_USED)
+	$(msg) CC $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g $(SANITIZE) $(WARNINGS) -MMD -MP $(INCLUDES) -Iuser -c $< -o $@
+
+$(BUILD)/pinbounce: $(addprefix $(BUILD)/obj/,$(PINBOUNCE_OBJS))
+	$(msg) LD $@
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PINBOUNCE_LIBS)
 
 # The tests drive this build of the CLI: any leak or undefined behaviour in
 # a command fails the test that ran it.
-$(BUILD)/san/pinbounce: $(PINBOUNCE_DEPS) | $(BUILD)/san
-	$(msg) CC $@
-	$(Q)$(CC) -O1 -g $(SANITIZE) $(WARNINGS) $(INCLUDES) -Iuser $(PINBOUNCE_SRCS) -o $@ \
-		$(PINBOUNCE_LIBS)
+$(BUILD)/san/pinbounce: $(addprefix $(BUILD)/san-obj/,$(PINBOUNCE_OBJS)) | $(BUILD)/san
+	$(msg) LD $@
+	$(Q)$(CC) -O1 -g $(SANITIZE) $^ -o $@ $(PINBOUNCE_LIBS)
 
-$(BUILD)/pinforce: user/pinforce.c user/hook.c user/hook.h user/run.c user/run.h \
-		$(BUILD)/bpf/force.skel.h include/pinbounce.h
-	$(msg) CC $@
-	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) user/pinforce.c user/hook.c user/run.c -o $@ \
-		$(LDLIBS)
+$(BUILD)/pinforce: $(addprefix $(BUILD)/obj/,$(PINFORCE_OBJS))
+	$(msg) LD $@
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/san-obj/*.d $(BUILD)/bpf/*.d $(BUILD)/tests/vm/*.d)
+
+# The skeletons embed the BPF objects: the installed binaries need nothing
+# else at run time.
+install: $(BUILD)/pinbounce $(BUILD)/pinforce
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(BUILD)/pinbounce $(BUILD)/pinforce $(DESTDIR)$(PREFIX)/sbin/
 
 $(BUILD)/tests/pinwrite: tests/vm/pinwrite.c include/pinfix.h | $(BUILD)/tests
 	$(msg) CC $@
