@@ -122,15 +122,15 @@ struct pb_obs_key {
 	__u64 cgroup_id;		/* the bio's blkcg, 0 for none */
 };
 
+#include "pb_counters.h"
+
 struct pb_obs_counters {
-	__u64 candidate_bios;		/* writeback bios at the bounce code */
-	__u64 pinned_bios;		/* ... with pinned pages: decided on */
-	__u64 pinned_pages;
-	__u64 bounced_bios[PB_NR_DECIDERS];
-	__u64 bounced_pages[PB_NR_DECIDERS];
-	__u64 bounced_bytes[PB_NR_DECIDERS];
-	__u64 passthrough_bios[PB_NR_DECIDERS];
-	__u64 passthrough_pages[PB_NR_DECIDERS];
+	PB_COUNTERS(PB_COUNTER_FIELD)
+};
+
+enum pb_counter {
+	PB_COUNTERS(PB_COUNTER_ID)
+	PB_NR_COUNTERS,
 };
 
 /* Updates the observers could not make, by kind. */

@@ -178,51 +178,12 @@ static const char *const decider_names[PB_NR_DECIDERS] = {
 		"removed since the exporter started (their own series end), so that " \
 		"sums over cgroups never go back."
 
-static const struct {
-	struct family fam;
-	size_t off;			/* in struct pb_obs_counters */
-	bool by_decider;
-} counter_families[] = {
-	{ .off = offsetof(struct pb_obs_counters, candidate_bios), .by_decider = false, .fam = {
-		"pinbounce_candidate_bios_total", "counter",
-		"Writeback write bios marked for the block layer's pinned-page check, pinned pages or not."
-		BY_CGROUP,
-	} },
-	{ .off = offsetof(struct pb_obs_counters, pinned_bios), .by_decider = false, .fam = {
-		"pinbounce_pinned_bios_total", "counter",
-		"Candidate bios with pinned pages: the bios a bounce decision was made on."
-		BY_CGROUP,
-	} },
-	{ .off = offsetof(struct pb_obs_counters, pinned_pages), .by_decider = false, .fam = {
-		"pinbounce_pinned_pages_total", "counter",
-		"Pinned pages in the bios decided on."
-		BY_CGROUP,
-	} },
-	{ .off = offsetof(struct pb_obs_counters, bounced_bios), .by_decider = true, .fam = {
-		"pinbounce_bounced_bios_total", "counter",
-		"Bios whose pinned pages were bounced (copied before the write), by who decided: a policy program or the kernel's default."
-		BY_CGROUP,
-	} },
-	{ .off = offsetof(struct pb_obs_counters, bounced_pages), .by_decider = true, .fam = {
-		"pinbounce_bounced_pages_total", "counter",
-		"Pinned pages bounced, by who decided."
-		BY_CGROUP,
-	} },
-	{ .off = offsetof(struct pb_obs_counters, bounced_bytes), .by_decider = true, .fam = {
-		"pinbounce_bounced_bytes_total", "counter",
-		"Size in bytes of the bounced bios (whole bios, pinned pages or not), by who decided."
-		BY_CGROUP,
-	} },
-	{ .off = offsetof(struct pb_obs_counters, passthrough_bios), .by_decider = true, .fam = {
-		"pinbounce_passthrough_bios_total", "counter",
-		"Bios with pinned pages written as they are (not bounced), by who decided."
-		BY_CGROUP,
-	} },
-	{ .off = offsetof(struct pb_obs_counters, passthrough_pages), .by_decider = true, .fam = {
-		"pinbounce_passthrough_pages_total", "counter",
-		"Pinned pages written as they are (not bounced), by who decided."
-		BY_CGROUP,
-	} },
+/* The families of the observers' counters, from PB_COUNTERS. */
+#define COUNTER_FAMILY(n, split, stats, top, key, scale, help) \
+	[PB_CTR_##n] = { "pinbounce_" #n "_total", "counter", help BY_CGROUP },
+
+static const struct family counter_families[PB_NR_COUNTERS] = {
+	PB_COUNTERS(COUNTER_FAMILY)
 };
 
 /* One device and cgroup, as the labels name them. */
@@ -383,20 +344,19 @@ static void put_counters(struct out *w, struct exporter *e, const struct pb_obs_
 
 	if (!rows)
 		return;
-	for (size_t k = 0; k < ARRAY_SIZE(counter_families); k++) {
+	for (unsigned int k = 0; k < PB_NR_COUNTERS; k++) {
 		for (unsigned int r = 0; r < n; r++) {
-			const unsigned long long *v = (const void *)((const char *)&rows[r].c +
-								     counter_families[k].off);
-
-			if (!counter_families[k].by_decider) {
-				sample_u64(w, &counter_families[k].fam, &rows[r].l, *v);
+			if (!pb_counter_info[k].split) {
+				sample_u64(w, &counter_families[k], &rows[r].l,
+					   pb_counter_get(&rows[r].c, k, -1));
 				continue;
 			}
 			for (int d = PB_NR_DECIDERS - 1; d >= 0; d--) {
 				struct labels ld = rows[r].l;
 
 				label(&ld, "decided_by", decider_names[d]);
-				sample_u64(w, &counter_families[k].fam, &ld, v[d]);
+				sample_u64(w, &counter_families[k], &ld,
+					   pb_counter_get(&rows[r].c, k, d));
 			}
 		}
 	}

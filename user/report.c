@@ -295,41 +295,50 @@ json_t *pb_json_doc(const char *command, const struct pb_obs *o)
 	return doc;
 }
 
-static json_t *by_decider(const __u64 v[PB_NR_DECIDERS])
+#define PB_COUNTER_INFO(n, sp, st, tp, key, sc, hp) \
+	[PB_CTR_##n] = { .name = #n, .off = offsetof(struct pb_obs_counters, n), .split = sp, \
+			 .stats_col = st, .top_col = tp, .top_key = key, .scale = sc, .help = hp },
+
+const struct pb_counter_info pb_counter_info[PB_NR_COUNTERS] = {
+	PB_COUNTERS(PB_COUNTER_INFO)
+};
+
+__u64 pb_counter_get(const struct pb_obs_counters *c, unsigned int i, int decider)
 {
-	return json_pack("{s:I,s:I}", "policy", (json_int_t)v[PB_BY_POLICY],
-			 "kernel", (json_int_t)v[PB_BY_KERNEL]);
+	const __u64 *v = (const __u64 *)((const char *)c + pb_counter_info[i].off);
+
+	if (!pb_counter_info[i].split)
+		return v[0];
+	return decider >= 0 ? v[decider] : v[PB_BY_POLICY] + v[PB_BY_KERNEL];
 }
 
 json_t *pb_json_counters(const struct pb_obs_counters *c)
 {
-	return json_pack("{s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o}",
-			 "candidate_bios", (json_int_t)c->candidate_bios,
-			 "pinned_bios", (json_int_t)c->pinned_bios,
-			 "pinned_pages", (json_int_t)c->pinned_pages,
-			 "bounced_bios", by_decider(c->bounced_bios),
-			 "bounced_pages", by_decider(c->bounced_pages),
-			 "bounced_bytes", by_decider(c->bounced_bytes),
-			 "passthrough_bios", by_decider(c->passthrough_bios),
-			 "passthrough_pages", by_decider(c->passthrough_pages));
+	json_t *o = json_object();
+
+	for (unsigned int i = 0; i < PB_NR_COUNTERS; i++) {
+		json_t *v = json_integer(pb_counter_get(c, i, -1));
+
+		if (pb_counter_info[i].split) {
+			json_decref(v);
+			v = json_pack("{s:I,s:I}",
+				      "policy", (json_int_t)pb_counter_get(c, i, PB_BY_POLICY),
+				      "kernel", (json_int_t)pb_counter_get(c, i, PB_BY_KERNEL));
+		}
+		json_object_set_new(o, pb_counter_info[i].name, v);
+	}
+	return o;
 }
 
 static json_t *rates_json(const struct pb_obs_counters *c, double secs)
 {
 	double k = secs > 0 ? 1 / secs : 0;
-	__u64 both[5];
+	json_t *o = json_object();
 
-	both[0] = c->bounced_bios[0] + c->bounced_bios[1];
-	both[1] = c->bounced_pages[0] + c->bounced_pages[1];
-	both[2] = c->bounced_bytes[0] + c->bounced_bytes[1];
-	both[3] = c->passthrough_bios[0] + c->passthrough_bios[1];
-	both[4] = c->passthrough_pages[0] + c->passthrough_pages[1];
-	return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}",
-			 "candidate_bios", c->candidate_bios * k,
-			 "pinned_bios", c->pinned_bios * k, "pinned_pages", c->pinned_pages * k,
-			 "bounced_bios", both[0] * k, "bounced_pages", both[1] * k,
-			 "bounced_bytes", both[2] * k, "passthrough_bios", both[3] * k,
-			 "passthrough_pages", both[4] * k);
+	for (unsigned int i = 0; i < PB_NR_COUNTERS; i++)
+		json_object_set_new(o, pb_counter_info[i].name,
+				    json_real(pb_counter_get(c, i, -1) * k));
+	return o;
 }
 
 /* A number, or null for the NAN of an empty histogram. */

@@ -99,6 +99,20 @@ int pb_replace_file(const char *path, const char *data, size_t len);
 
 /* {"schema", "command", "bounce_observed", "unavailable"}. */
 json_t *pb_json_doc(const char *command, const struct pb_obs *o);
+/* What struct pb_obs_counters holds, from PB_COUNTERS in pinbounce.h. */
+struct pb_counter_info {
+	const char *name;
+	size_t off;			/* in struct pb_obs_counters */
+	bool split;			/* by enum pb_decider */
+	const char *stats_col, *top_col;	/* "": not shown */
+	int top_key;
+	double scale;			/* a column shows the rate / scale */
+	const char *help;
+};
+
+extern const struct pb_counter_info pb_counter_info[PB_NR_COUNTERS];
+/* Counter @i of @c: the sum over deciders, or @decider's alone (>= 0). */
+__u64 pb_counter_get(const struct pb_obs_counters *c, unsigned int i, int decider);
 json_t *pb_json_counters(const struct pb_obs_counters *c);
 json_t *pb_json_hist(const struct pb_hist *h);
 /* Updates the observers lost to full tables, since @sp->base. */

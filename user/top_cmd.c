@@ -40,37 +40,45 @@ static void on_signal(int sig)
 	atomic_store(&stop, 1);
 }
 
-/* The columns of the device table. */
-enum {
-	COL_DEV,
-	COL_PIN,	/* pinned bios/s */
-	COL_PAGE,	/* pinned pages/s */
-	COL_BNC,	/* bounced bios/s, policy and kernel */
-	COL_MIB,	/* bounced MiB/s */
-	COL_PASS,	/* passed-through bios/s */
-	COL_BNC99,	/* p99 of the bounce itself */
-	COL_WR99,	/* p99 of the writes that did not bounce */
-	COL_BWR99,	/* p99 of the writes that bounced */
-	NR_COLS,
-};
+/*
+ * The columns of the device table: the device, the counters that have a
+ * column in top (PB_COUNTERS), then the p99 of each histogram.
+ */
+#define COL_DEV		0
+#define MAX_COLS	(1 + PB_NR_COUNTERS + PB_NR_HISTS)
 
-static const struct {
+struct col {
 	const char *title;
 	int key;
-	bool counter;		/* needs the bounce series */
+	int counter;		/* enum pb_counter (needs the bounce series), or -1 */
+	double scale;		/* of a counter: the rate shown is divided by it */
 	unsigned int hist;	/* p99 of this histogram kind, with @is_hist */
 	bool is_hist;
-} cols[NR_COLS] = {
-	[COL_DEV] = { "DEVICE", 'd' },
-	[COL_PIN] = { "PIN/s", 'p', true },
-	[COL_PAGE] = { "PAGE/s", 'g', true },
-	[COL_BNC] = { "BNC/s", 'b', true },
-	[COL_MIB] = { "MiB/s", 'm', true },
-	[COL_PASS] = { "PASS/s", 't', true },
-	[COL_BNC99] = { "BNCp99", 'c', false, PB_HIST_BOUNCE, true },
-	[COL_WR99] = { "WRp99", 'w', false, PB_HIST_WRITE, true },
-	[COL_BWR99] = { "BWRp99", 'W', false, PB_HIST_WRITE_BOUNCED, true },
 };
+
+static struct col cols[MAX_COLS];
+static int nr_cols;
+
+static void cols_init(void)
+{
+	static const struct col hists[PB_NR_HISTS] = {
+		{ "BNCp99", 'c', -1, 1, PB_HIST_BOUNCE, true },
+		{ "WRp99", 'w', -1, 1, PB_HIST_WRITE, true },
+		{ "BWRp99", 'W', -1, 1, PB_HIST_WRITE_BOUNCED, true },
+	};
+
+	if (nr_cols)
+		return;
+	cols[nr_cols++] = (struct col){ .title = "DEVICE", .key = 'd', .counter = -1 };
+	for (unsigned int i = 0; i < PB_NR_COUNTERS; i++)
+		if (pb_counter_info[i].top_col[0])
+			cols[nr_cols++] = (struct col){ .title = pb_counter_info[i].top_col,
+							.key = pb_counter_info[i].top_key,
+							.counter = (int)i,
+							.scale = pb_counter_info[i].scale };
+	for (unsigned int i = 0; i < PB_NR_HISTS; i++)
+		cols[nr_cols++] = hists[i];
+}
 
 /* Titles have at most NUM_W - 2 characters: room for the sort mark and a space. */
 #define DEV_W	10	/* the device name column; every other one is NUM_W */
@@ -80,8 +88,8 @@ static const struct {
 struct dev_row {
 	__u32 dev;
 	char name[32];
-	double rate[NR_COLS];	/* counters per second, p99s in ns (NAN: none) */
-	double total[NR_COLS];	/* the same since top started */
+	double rate[MAX_COLS];	/* counters per second, p99s in ns (NAN: none) */
+	double total[MAX_COLS];	/* the same since top started */
 };
 
 /*
@@ -235,11 +243,9 @@ static const char *fmt_time(char *buf, size_t size, double ns)
 
 static void fill_values(double *v, const struct pb_obs_counters *c, double k)
 {
-	v[COL_PIN] = c->pinned_bios * k;
-	v[COL_PAGE] = c->pinned_pages * k;
-	v[COL_BNC] = (c->bounced_bios[0] + c->bounced_bios[1]) * k;
-	v[COL_MIB] = (c->bounced_bytes[0] + c->bounced_bytes[1]) * k / (1 << 20);
-	v[COL_PASS] = (c->passthrough_bios[0] + c->passthrough_bios[1]) * k;
+	for (int col = 0; col < nr_cols; col++)
+		if (cols[col].counter >= 0)
+			v[col] = pb_counter_get(c, cols[col].counter, -1) * k / cols[col].scale;
 }
 
 /* The rows of the devices seen, from the last interval and since start. */
@@ -269,7 +275,7 @@ static int build_rows(struct top *t)
 		fill_values(r->rate, &c, k);
 		pb_span_counters(&sp, devs[i], false, &c);
 		fill_values(r->total, &c, 1);
-		for (int col = 0; col < NR_COLS; col++) {
+		for (int col = 0; col < nr_cols; col++) {
 			struct pb_hist h, then;
 
 			if (!cols[col].is_hist)
@@ -404,14 +410,14 @@ static void draw_cell(char *line, size_t size, int col, const struct top *t, con
 	char buf[32];
 	const char *s;
 
-	if (cols[col].counter && !t->o.bounce)
+	if (cols[col].counter >= 0 && !t->o.bounce)
 		s = "n/a";
 	else if (cols[col].is_hist)
 		s = cols[col].hist != PB_HIST_WRITE && !t->o.bounce ? "n/a" :
 		    fmt_time(buf, sizeof(buf), v[col]);
 	else if (rate && !t->sampled)
 		s = "-";
-	else if (col == COL_MIB && v[col])
+	else if (cols[col].scale > 1 && v[col])
 		s = fmt_mib(buf, sizeof(buf), v[col]);
 	else
 		s = fmt_num(buf, sizeof(buf), v[col], rate);
@@ -427,7 +433,7 @@ static void draw_devices(struct top *t, int row, int space)
 	if (space < 1)
 		return;
 	line[0] = '\0';
-	for (int col = 0; col < NR_COLS; col++) {
+	for (int col = 0; col < nr_cols; col++) {
 		char title[16];
 		size_t len = strlen(line);
 
@@ -450,13 +456,13 @@ static void draw_devices(struct top *t, int row, int space)
 		const struct dev_row *r = &t->rows[i];
 
 		snprintf(line, sizeof(line), "%-*.*s", DEV_W, DEV_W - 1, r->name);
-		for (int col = 1; col < NR_COLS; col++)
+		for (int col = 1; col < nr_cols; col++)
 			draw_cell(line, sizeof(line), col, t, r->rate, true);
 		put(row++, A_NORMAL, "%s", line);
 		if (per < 2)
 			continue;
 		snprintf(line, sizeof(line), "%-*s", DEV_W, "  total");
-		for (int col = 1; col < NR_COLS; col++)
+		for (int col = 1; col < nr_cols; col++)
 			draw_cell(line, sizeof(line), col, t, r->total, false);
 		put(row++, A_DIM, "%s", line);
 	}
@@ -592,19 +598,19 @@ static bool on_key(struct top *t, int ch)
 		break;
 	case '<':
 	case KEY_LEFT:
-		t->sort = (t->sort + NR_COLS - 1) % NR_COLS;
+		t->sort = (t->sort + nr_cols - 1) % nr_cols;
 		t->reverse = false;
 		break;
 	case '>':
 	case KEY_RIGHT:
-		t->sort = (t->sort + 1) % NR_COLS;
+		t->sort = (t->sort + 1) % nr_cols;
 		t->reverse = false;
 		break;
 	case 'L' & 0x1f:	/* ^L: repaint all */
 		clearok(curscr, TRUE);
 		break;
 	default:
-		for (int col = 0; col < NR_COLS; col++) {
+		for (int col = 0; col < nr_cols; col++) {
 			if (cols[col].key == ch) {
 				t->sort = col;
 				t->reverse = false;
@@ -737,9 +743,10 @@ static bool seconds(const char *s, double *v)
 
 int do_top(int argc, char **argv)
 {
-	struct top t = { .interval = 1, .sort = COL_PIN };
+	struct top t = { .interval = 1, .sort = COL_DEV + 1 };	/* the first counter */
 	int ret;
 
+	cols_init();
 	if (json_output) {
 		p_err("top has no JSON output: use 'pinbounce -j stats INTERVAL'");
 		return PB_EXIT_USAGE;

@@ -53,32 +53,16 @@ enum hist_stat { H_COUNT, H_MEAN, H_P50, H_P99, H_MAX, H_NR };
 struct metric {
 	char name[40];
 	enum metric_src src;
-	size_t off;		/* M_COUNTER: of the counter */
+	unsigned int counter;	/* M_COUNTER: enum pb_counter */
 	int decider;		/* M_COUNTER: enum pb_decider, -1 for both */
 	unsigned int kind;	/* M_HIST: enum pb_hist_kind */
 	enum hist_stat stat;
-};
-
-#define CTR(f)	{ #f, offsetof(struct pb_obs_counters, f) }
-
-static const struct {
-	const char *name;
-	size_t off;
-} counter_names[] = {
-	CTR(candidate_bios), CTR(pinned_bios), CTR(pinned_pages), CTR(bounced_bios),
-	CTR(bounced_pages), CTR(bounced_bytes), CTR(passthrough_bios), CTR(passthrough_pages),
 };
 
 static const char *const stat_names[H_NR] = {
 	[H_COUNT] = "count", [H_MEAN] = "mean_us", [H_P50] = "p50_us", [H_P99] = "p99_us",
 	[H_MAX] = "max_us",
 };
-
-/* The counters that are arrays by decider. */
-static bool by_decider(size_t off)
-{
-	return off >= offsetof(struct pb_obs_counters, bounced_bios);
-}
 
 #define MAX_METRICS	64
 
@@ -104,13 +88,13 @@ static void metrics_init(void)
 
 	if (nmetrics)
 		return;
-	for (size_t i = 0; i < ARRAY_SIZE(counter_names); i++) {
-		metric_add(counter_names[i].name, "", M_COUNTER)->off = counter_names[i].off;
-		for (int d = PB_NR_DECIDERS - 1; by_decider(counter_names[i].off) && d >= 0; d--) {
-			struct metric *m = metric_add(counter_names[i].name, decider_names[d],
+	for (unsigned int i = 0; i < PB_NR_COUNTERS; i++) {
+		metric_add(pb_counter_info[i].name, "", M_COUNTER)->counter = i;
+		for (int d = PB_NR_DECIDERS - 1; pb_counter_info[i].split && d >= 0; d--) {
+			struct metric *m = metric_add(pb_counter_info[i].name, decider_names[d],
 						      M_COUNTER);
 
-			m->off = counter_names[i].off;
+			m->counter = i;
 			m->decider = d;
 		}
 	}
@@ -233,13 +217,9 @@ static double value_of(const struct run *r, const struct metric *m, const char *
 	}
 	if (m->src == M_COUNTER) {
 		struct pb_obs_counters c;
-		const __u64 *v;
 
 		pb_span_counters_sel(&r->sp, &c);
-		v = (const __u64 *)((const char *)&c + m->off);
-		if (!by_decider(m->off))
-			return v[0];
-		return m->decider < 0 ? v[PB_BY_POLICY] + v[PB_BY_KERNEL] : v[m->decider];
+		return pb_counter_get(&c, m->counter, m->decider);
 	}
 	{
 		struct pb_hist h;

@@ -82,19 +82,24 @@ static void print_stats(const struct watch *w, const struct pb_span *sp)
 		printf("%s  unavailable: pinned-page counters: %s\n", tbuf, PB_NO_BOUNCE);
 		return;
 	}
-	printf("%-8s  %-10s %9s %9s %9s %9s %9s %9s %9s\n", tbuf, "DEVICE", "CAND/s",
-	       "PINNED/s", "PGPIN/s", "BOUNCE/s", "PGBNC/s", "MiB/s", "PASS/s");
+	printf("%-8s  %-10s", tbuf, "DEVICE");
+	for (unsigned int j = 0; j < PB_NR_COUNTERS; j++)
+		if (pb_counter_info[j].stats_col[0])
+			printf(" %9s", pb_counter_info[j].stats_col);
+	putchar('\n');
 	for (unsigned int i = 0; i < n; i++) {
 		struct pb_obs_counters c;
 
 		pb_span_counters(sp, devs[i], true, &c);
-		printf("%-8s  %-10s %9.0f %9.0f %9.0f %9.0f %9.0f %9.2f %9.0f\n", "",
-		       pb_dev_name(devs[i], name, sizeof(name)), c.candidate_bios * k,
-		       c.pinned_bios * k, c.pinned_pages * k,
-		       (c.bounced_bios[0] + c.bounced_bios[1]) * k,
-		       (c.bounced_pages[0] + c.bounced_pages[1]) * k,
-		       (c.bounced_bytes[0] + c.bounced_bytes[1]) * k / (1 << 20),
-		       (c.passthrough_bios[0] + c.passthrough_bios[1]) * k);
+		printf("%-8s  %-10s", "", pb_dev_name(devs[i], name, sizeof(name)));
+		for (unsigned int j = 0; j < PB_NR_COUNTERS; j++) {
+			const struct pb_counter_info *ci = &pb_counter_info[j];
+
+			if (ci->stats_col[0])
+				printf(" %9.*f", ci->scale > 1 ? 2 : 0,
+				       pb_counter_get(&c, j, -1) * k / ci->scale);
+		}
+		putchar('\n');
 	}
 	print_dropped(sp);
 }
