@@ -113,7 +113,8 @@ user: $(BUILD)/pinforce $(BUILD)/pinbounce
 # $(BUILD)/obj for the installed build and $(BUILD)/san-obj for the one
 # the tests drive under ASan and UBSan.
 PINBOUNCE_OBJS := main.o policy_cmd.o state.o resolve.o policy.o hook.o observe.o report.o \
-	watch_cmd.o top_cmd.o export_cmd.o trace_cmd.o cgroup_cache.o
+	watch_cmd.o top_cmd.o export_cmd.o trace_cmd.o cgroup_cache.o \
+	prom.o metrics.o
 PINFORCE_OBJS  := pinforce.o hook.o run.o
 PINBOUNCE_LIBS := $(LDLIBS) -ljansson -lmicrohttpd -lncursesw -lm
 SKELS_USED     := $(BUILD)/bpf/policy.skel.h $(BUILD)/bpf/observe.skel.h $(BUILD)/bpf/force.skel.h

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The exposition of pinbounce export, and what it is built from. */
+#ifndef PINBOUNCE_METRICS_H
+#define PINBOUNCE_METRICS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "observe.h"
+
+/* What the rows of removed cgroups had counted, by device. */
+struct gone {
+	__u32 dev;
+	struct pb_obs_counters c;
+};
+
+struct exporter {
+	struct pb_obs o;
+	int stats_fd;			/* bpf_enable_stats(), or -1 */
+	double start_time;		/* Unix time the observers attached */
+	double process_start;		/* Unix time the process started, or 0 */
+	pthread_mutex_t lock;		/* one exposition at a time, and the below */
+	struct pb_cgroups *cgroups;	/* NULL: every cgroup is "cgroup:ID" */
+	struct gone *gone;
+	unsigned int ngone;
+};
+
+/*
+ * The whole exposition, malloc'ed, or NULL.  @http adds the process_*
+ * metrics, which node_exporter has already of its own.
+ */
+char *metrics_exposition(struct exporter *e, bool http, size_t *len);
+
+#endif
