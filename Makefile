@@ -109,25 +109,30 @@ tests: $(TEST_BINS)
 
 user: $(BUILD)/pinforce $(BUILD)/pinbounce
 
-# Each object is compiled once, with its header dependencies (-MMD), in
-# $(BUILD)/obj for the installed build and $(BUILD)/san-obj for the one
-# the tests drive under ASan and UBSan.
+# user/ by layer: cli/ the commands, policy/ the policy language and what
+# is pinned in the kernel, observe/ the observers and what reads them,
+# common/ what both CLIs share.  Each object is compiled once, with its
+# header dependencies (-MMD), in $(BUILD)/obj for the installed build and
+# $(BUILD)/san-obj for the one the tests drive under ASan and UBSan.
+USER_DIRS      := user/cli user/policy user/observe user/common
+USER_INCLUDES  := $(addprefix -I,$(USER_DIRS))
+vpath %.c $(USER_DIRS)
 PINBOUNCE_OBJS := main.o policy_cmd.o state.o resolve.o policy.o hook.o observe.o report.o \
-	watch_cmd.o top_cmd.o export_cmd.o trace_cmd.o cgroup_cache.o \
+	stats_cmd.o top_cmd.o export_cmd.o trace_cmd.o cgroup_cache.o state_cmd.o \
 	prom.o metrics.o
 PINFORCE_OBJS  := pinforce.o hook.o run.o
 PINBOUNCE_LIBS := $(LDLIBS) -ljansson -lmicrohttpd -lncursesw -lm
 SKELS_USED     := $(BUILD)/bpf/policy.skel.h $(BUILD)/bpf/observe.skel.h $(BUILD)/bpf/force.skel.h
 
-$(BUILD)/obj/%.o: user/%.c | $(SKELS_USED)
+$(BUILD)/obj/%.o: %.c | $(SKELS_USED)
 	$(msg) CC $@
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -MMD -MP $(INCLUDES) -Iuser -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -MMD -MP $(INCLUDES) $(USER_INCLUDES) -c $< -o $@
 
-$(BUILD)/san-obj/%.o: user/%.c | $(SKELS_USED)
+$(BUILD)/san-obj/%.o: %.c | $(SKELS_USED)
 	$(msg) CC $@
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -O1 -g $(SANITIZE) $(WARNINGS) -MMD -MP $(INCLUDES) -Iuser -c $< -o $@
+	$(Q)$(CC) -O1 -g $(SANITIZE) $(WARNINGS) -MMD -MP $(INCLUDES) $(USER_INCLUDES) -c $< -o $@
 
 $(BUILD)/pinbounce: $(addprefix $(BUILD)/obj/,$(PINBOUNCE_OBJS))
 	$(msg) LD $@
@@ -160,10 +165,10 @@ $(BUILD)/tests/pagecopy: tests/vm/pagecopy.c | $(BUILD)/tests
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $< -o $@
 
 # A test-only BPF tool: page allocations fail inside the bounce.
-$(BUILD)/tests/failalloc: tests/vm/failalloc.c user/run.c user/run.h \
+$(BUILD)/tests/failalloc: tests/vm/failalloc.c user/common/run.c user/common/run.h \
 		$(BUILD)/tests/vm/failalloc.skel.h | $(BUILD)/tests
 	$(msg) CC $@
-	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -I$(BUILD)/tests/vm -Iuser $< user/run.c -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -I$(BUILD)/tests/vm -Iuser/common $< user/common/run.c -o $@ $(LDLIBS)
 
 # A test-only BPF tool: maps of another build pinned where pinbounce pins.
 $(BUILD)/tests/otherpolicy: tests/vm/otherpolicy.c $(BUILD)/tests/vm/otherpolicy.skel.h | $(BUILD)/tests
@@ -190,11 +195,11 @@ fixture-stock:
 
 # Unit tests and the fuzzer run under the sanitizers.
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-POLICY_SRCS := user/policy.c user/policy.h include/pinbounce.h
+POLICY_SRCS := user/policy/policy.c user/policy/policy.h include/pinbounce.h
 
 $(BUILD)/tests/test_policy: tests/unit/test_policy.c $(POLICY_SRCS) | $(BUILD)/tests
 	$(msg) CC $@
-	$(Q)$(CC) -O1 -g $(SANITIZE) $(WARNINGS) -Iinclude -Iuser $< user/policy.c -o $@ -lcmocka
+	$(Q)$(CC) -O1 -g $(SANITIZE) $(WARNINGS) -Iinclude -Iuser/policy $< user/policy/policy.c -o $@ -lcmocka
 
 $(BUILD)/tests/test_rate: tests/unit/test_rate.c include/pb_rate.h include/pinbounce.h | $(BUILD)/tests
 	$(msg) CC $@
@@ -203,7 +208,7 @@ $(BUILD)/tests/test_rate: tests/unit/test_rate.c include/pb_rate.h include/pinbo
 $(BUILD)/tests/fuzz_policy: tests/fuzz/fuzz_policy.c $(POLICY_SRCS) | $(BUILD)/tests
 	$(msg) CLANG $@
 	$(Q)$(CLANG) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$(WARNINGS) -Iinclude -Iuser $< user/policy.c -o $@
+		$(WARNINGS) -Iinclude -Iuser/policy $< user/policy/policy.c -o $@
 
 $(BUILD)/bpf $(BUILD)/tests $(BUILD)/san:
 	$(Q)mkdir -p $@

@@ -14,7 +14,7 @@ cd "$repo" || exit 1
 # defines the one attribute macro it uses.
 # The X-macro table of counters is checked without checkpatch's rules for
 # ordinary macros (see include/pb_counters.h).
-for f in tests/fixture/pinfix.c include/*.h user/*.[ch] bpf/*.bpf.c bpf/*.h tests/vm/*.c \
+for f in tests/fixture/pinfix.c include/*.h user/*/*.[ch] bpf/*.bpf.c bpf/*.h tests/vm/*.c \
 	tests/unit/*.c tests/fuzz/*.c; do
 	ignore=VOLATILE,PREFER_KERNEL_TYPES,CAMELCASE,PREFER_DEFINED_ATTRIBUTE_MACRO
 	[ "$f" != include/pb_counters.h ] ||

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of the policy language (user/policy.c), with cmocka. */
+/* Unit tests of the policy language (user/policy/policy.c), with cmocka. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* pinbounce policy {load|check|add|del|show|clear|help}, status, detach. */
+/* pinbounce policy {load|check|add|del|show|clear|help}. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,14 +10,6 @@
 #include "cli.h"
 
 #define MAX_POLICY_FILE	(1024 * 1024)
-
-static int need_root(void)
-{
-	if (geteuid() == 0)
-		return 0;
-	p_err("pinbounce needs root to read or change what is attached in the kernel");
-	return -1;
-}
 
 /* Reading the kernel's BTF is slow: once per process, and not at all when
  * our program is attached to the hook already.
@@ -198,7 +190,7 @@ static int do_load(int argc, char **argv)
 		p_err("usage: pinbounce policy load FILE|-");
 		return PB_EXIT_USAGE;
 	}
-	if (need_root() || need_hook())
+	if (need_root(PB_ROOT_STATE) || need_hook())
 		return PB_EXIT_ERROR;
 	p = malloc(sizeof(*p));
 	if (!p) {
@@ -265,7 +257,7 @@ static int do_add(int argc, char **argv)
 		p_err("usage: pinbounce policy add NAME CLAUSE...");
 		return PB_EXIT_USAGE;
 	}
-	if (need_root() || need_hook())
+	if (need_root(PB_ROOT_STATE) || need_hook())
 		return PB_EXIT_ERROR;
 	if (pb_rule_parse_words(argc, (const char *const *)argv, &r, &err)) {
 		pb_error_format(&err, msg, sizeof(msg));
@@ -281,7 +273,7 @@ static int do_del(int argc, char **argv)
 		p_err("usage: pinbounce policy del NAME");
 		return PB_EXIT_USAGE;
 	}
-	if (need_root() || need_hook())
+	if (need_root(PB_ROOT_STATE) || need_hook())
 		return PB_EXIT_ERROR;
 	return change(edit_del, argv[0], true);
 }
@@ -300,7 +292,7 @@ static int do_clear(int argc, char **argv)
 		p_err("usage: pinbounce policy clear");
 		return PB_EXIT_USAGE;
 	}
-	if (need_root() || need_hook())
+	if (need_root(PB_ROOT_STATE) || need_hook())
 		return PB_EXIT_ERROR;
 	return change(edit_clear, NULL, true);
 }
@@ -405,7 +397,7 @@ static int do_show(int argc, char **argv)
 		ret = PB_EXIT_USAGE;
 		goto out;
 	}
-	if (!b || !p || !v || need_root() || state_open(&st, PB_STATE_READ) ||
+	if (!b || !p || !v || need_root(PB_ROOT_STATE) || state_open(&st, PB_STATE_READ) ||
 	    current_policy(&st, p, b))
 		goto out;
 	view_fill(&st, p, b, v);
@@ -488,75 +480,4 @@ int do_policy(int argc, char **argv)
 	};
 
 	return cmd_select(cmds, argc, argv, do_policy_help);
-}
-
-int do_status(int argc, char **argv)
-{
-	struct pb_bpf_policy *b = NULL;
-	bool hook = kernel_has_hook(), tp;
-	struct pb_state st = PB_STATE_INIT;
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info);
-
-	(void)argv;
-	if (argc) {
-		p_err("usage: pinbounce status");
-		return PB_EXIT_USAGE;
-	}
-	tp = !access("/sys/kernel/tracing/events/block/block_bio_pin_bounce", F_OK) ||
-	     !access("/sys/kernel/debug/tracing/events/block/block_bio_pin_bounce", F_OK);
-	b = calloc(1, sizeof(*b));
-	if (!b)
-		return PB_EXIT_ERROR;
-	/* What is attached is known only to root, and only if it can be read. */
-	if (hook && geteuid() == 0) {
-		if (state_open(&st, PB_STATE_READ) ||
-		    (state_attached(&st) && (bpf_obj_get_info_by_fd(st.link_fd, &info, &len) ||
-					     state_read_policy(&st, b)))) {
-			state_close(&st);
-			free(b);
-			return PB_EXIT_ERROR;
-		}
-	}
-	if (json_output) {
-		json_print(json_pack("{s:b,s:b,s:b,s:I,s:I,s:i}",
-				     "kernel_hook", hook, "tracepoint", tp,
-				     "attached", state_attached(&st),
-				     "prog_id", (json_int_t)info.prog_id,
-				     "generation", (json_int_t)b->generation,
-				     "rules", (int)b->nrules));
-	} else {
-		printf("kernel hook:  %s\n", hook ? "blk_pin_bounce_decide" :
-		       "missing (the kernel needs the series in kernel-patch/)");
-		printf("tracepoint:   %s\n", tp ? "block:block_bio_pin_bounce" : "missing");
-		if (state_attached(&st))
-			printf("attached:     policy program (prog id %u), pinned in %s\n",
-			       info.prog_id, PB_PIN_DIR);
-		else
-			printf("attached:     nothing\n");
-		printf("policy:       generation %llu, %u rules\n",
-		       (unsigned long long)b->generation, b->nrules);
-	}
-	state_close(&st);
-	free(b);
-	return PB_EXIT_OK;
-}
-
-int do_detach(int argc, char **argv)
-{
-	struct pb_state st;
-	bool was;
-
-	(void)argv;
-	if (argc) {
-		p_err("usage: pinbounce detach");
-		return PB_EXIT_USAGE;
-	}
-	if (need_root() || state_open(&st, PB_STATE_DETACH))
-		return PB_EXIT_ERROR;
-	was = state_attached(&st);
-	if (state_detach(&st))
-		return PB_EXIT_ERROR;
-	p_info(was ? "detached the policy program" : "nothing was attached");
-	return PB_EXIT_OK;
 }

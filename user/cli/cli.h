@@ -40,6 +40,10 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 
 /* "Error: ..." on stderr, or {"error": "..."} on stdout in JSON mode. */
 void p_err(const char *fmt, ...) __printf(1, 2);
+/* "Error: pinbounce needs root to @why" unless we are root. */
+int need_root(const char *why);
+#define PB_ROOT_STATE		"read or change what is attached in the kernel"
+#define PB_ROOT_OBSERVERS	"attach its observers"
 /* Seconds on @clock (CLOCK_MONOTONIC, CLOCK_REALTIME). */
 double pb_clock(clockid_t clock);
 /* "Warning: ..." on stderr, in JSON mode too: something will not work as meant. */

@@ -22,10 +22,7 @@
 
 int pb_obs_need_root(void)
 {
-	if (!geteuid())
-		return 0;
-	p_err("pinbounce needs root to attach its observers");
-	return -1;
+	return need_root(PB_ROOT_OBSERVERS);
 }
 
 /* Whether struct @name of @btf has a member @member. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
 #include "report.h"
@@ -35,6 +36,14 @@ void p_err(const char *fmt, ...)
 		json_print(json_pack("{s:s}", "error", msg));
 	else
 		fprintf(stderr, "Error: %s\n", msg);
+}
+
+int need_root(const char *why)
+{
+	if (geteuid() == 0)
+		return 0;
+	p_err("pinbounce needs root to %s", why);
+	return -1;
 }
 
 double pb_clock(clockid_t clock)
