@@ -247,6 +247,19 @@ bounces() {
 	grep -c ' block_bio_bounce: ' "$WORK/trace" || true
 }
 
+# wait_kept PID WHAT: wait (60 s at most) until pinwrite PID, writing to
+# $WORK/out, prints "pinwrite: kept" (-K: the last write back is done and
+# the pages are still pinned); fails the test if it ends or never does.
+wait_kept() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		grep -q '^pinwrite: kept' "$WORK/out" && return 0
+		kill -0 "$1" 2> /dev/null || break
+		sleep 0.2
+	done
+	fail "$2: pinwrite did not keep its pins: $(cat "$WORK/out")"
+}
+
 # Sum of a field of the decision events, e.g. bounced= or pinned=.
 decision_sum() {
 	grep ' block_bio_pin_bounce: ' "$WORK/trace" |

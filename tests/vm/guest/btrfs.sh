@@ -31,12 +31,7 @@ phase() {
 	trace_start
 	taskset -c 0 "${cmd[@]}" > "$WORK/out" 2>&1 &
 	pid=$!
-	for ((i = 0; i < 300; i++)); do
-		grep -q '^pinwrite: kept' "$WORK/out" && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.2
-	done
-	grep -q '^pinwrite: kept' "$WORK/out" || fail "$what: pinwrite did not keep its pins: $(cat "$WORK/out")"
+	wait_kept "$pid" "$what"
 	scrubbed=skipped direct=0
 	if [ -z "$force" ]; then
 		btrfs scrub start -B /run/mnt > "$WORK/scrub" 2>&1 || true

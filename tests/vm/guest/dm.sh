@@ -19,17 +19,11 @@ pages=64
 # pinned WHAT DEV: pinwrite on the raw DEV with the thread scribbling, then
 # "kept" in $WORK/out; the caller checks, then calls pinned_done.
 pinned() {
-	local i
 	trace_start
 	taskset -c 0 "$BIN/pinwrite" -p "$pages" -w 64 -c 1 -t "$seconds" -K 6 -V "$2" \
 		> "$WORK/out" 2>&1 &
 	pid=$!
-	for ((i = 0; i < 300; i++)); do
-		grep -q '^pinwrite: kept' "$WORK/out" && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.2
-	done
-	fail "$1: pinwrite did not keep its pins: $(cat "$WORK/out")"
+	wait_kept "$pid" "$1"
 }
 
 pinned_done() {

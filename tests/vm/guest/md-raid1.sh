@@ -48,12 +48,7 @@ taskset -c 0 "$BIN/pinwrite" -p 64 -w 64 -c 1 -t "$seconds" -K 5 -V /run/mnt/fil
 	> "$WORK/out" 2>&1 &
 pid=$!
 cleanup "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-for ((i = 0; i < 300; i++)); do
-	grep -q '^pinwrite: kept' "$WORK/out" && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.2
-done
-grep -q '^pinwrite: kept' "$WORK/out" || fail "pinwrite did not get to keeping its pins: $(cat "$WORK/out")"
+wait_kept "$pid" "mirrors"
 same=1
 cmp <(mirror "$a") <(mirror "$b") > "$WORK/cmp" 2>&1 || same=0
 wait "$pid" || fail "pinwrite: $(cat "$WORK/out")"
