@@ -63,6 +63,8 @@ expect_cli 0 "3 rules, default passthrough" policy check --syntax tests/fuzz/cor
 expect_cli 1 "rule 'a': no block device 'sdb'" policy check tests/fuzz/corpus/policy/all-clauses
 expect_cli 1 "error-action:1:15: expected an action" policy check tests/fuzz/corpus/policy/error-action
 expect_cli 1 '"error":"' -j policy check tests/fuzz/corpus/policy/error-action
+# A message naming a file that is not UTF-8 is still a JSON document.
+expect_cli 1 '"error":"/nonexistent/bad\\xffname: No such file' -j policy check $'/nonexistent/bad\xffname'
 expect_cli 2 "unknown command 'frob'" policy frob
 expect_cli 2 "usage: pinbounce policy check" policy check
 expect_cli 0 "pinbounce " --version

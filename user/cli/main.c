@@ -33,7 +33,7 @@ void p_err(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (json_output)
-		json_print(json_pack("{s:s}", "error", msg));
+		json_print(json_pack("{s:o}", "error", pb_json_text(msg)));
 	else
 		fprintf(stderr, "Error: %s\n", msg);
 }

@@ -554,7 +554,7 @@ int do_trace(int argc, char **argv)
 	doc = pb_json_doc("trace", &o);
 	args = json_array();
 	for (int i = 0; i < argc; i++)
-		json_array_append_new(args, json_string(argv[i]));
+		json_array_append_new(args, pb_json_text(argv[i]));
 	json_object_set_new(doc, "argv", args);
 	json_object_set_new(doc, "exit_status", WIFEXITED(status) ?
 			    json_integer(WEXITSTATUS(status)) : json_null());
