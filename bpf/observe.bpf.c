@@ -21,13 +21,13 @@
 #define MAX_INFLIGHT	65536
 
 /*
- * Rows of counters and histograms, per CPU: not preallocated, so that what
- * they take grows with the devices and cgroups seen, not with the CPUs
- * times the most rows (user space may lower that most).
+ * Rows of counters and histograms, per CPU.  Preallocated: they are added
+ * from the completion of a request, in interrupt context, where a map
+ * that allocates may find no memory and lose the update.  User space sizes
+ * them for the machine (observe.c).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, MAX_KEYS);
 	__type(key, struct pb_obs_key);
 	__type(value, struct pb_obs_counters);
@@ -35,7 +35,6 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, MAX_KEYS);
 	__type(key, struct pb_hist_key);
 	__type(value, struct pb_hist);

@@ -257,9 +257,9 @@ static int do_help(int argc, char **argv)
 		"                         run CMD under the observers; fail on expectations\n"
 		"pinbounce batch file FILE|-  run the commands in FILE, one a line\n"
 		"\n"
-		"--max-rows N: at most N rows of counters (disk and cgroup) and of\n"
-		"histograms (disk and kind) for the observers (default 4096); rows are\n"
-		"allocated as disks and cgroups are first seen.\n"
+		"--max-rows N: N rows of counters (disk and cgroup) and of histograms\n"
+		"(disk and kind) for the observers (default: 4096 and 1024, fewer with\n"
+		"many CPUs: 16 MiB a table at most).\n"
 		"\n"
 		"Exit status: 0 success, 1 error, 2 bad command line.\n");
 	return PB_EXIT_OK;

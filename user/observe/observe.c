@@ -20,6 +20,26 @@
 #include "observe.h"
 #include "observe.skel.h"
 
+/*
+ * The rows of a per-CPU map of values of @size: --max-rows, else what
+ * ROWS_BUDGET bytes hold on @ncpus CPUs, between ROWS_MIN and @most.  A
+ * map is preallocated whole: on a 128-CPU machine, 4096 rows of
+ * histograms would take 270 MB.
+ */
+#define ROWS_BUDGET	(16 << 20)
+#define ROWS_MIN	256
+#define ROWS_COUNTERS	4096		/* disks x cgroups */
+#define ROWS_HISTS	1024		/* disks x PB_NR_HISTS */
+
+static __u32 obs_rows(size_t size, int ncpus, __u32 most)
+{
+	size_t fit = ROWS_BUDGET / (size * (size_t)ncpus);
+
+	if (obs_max_rows)
+		return obs_max_rows;
+	return fit < ROWS_MIN ? ROWS_MIN : fit > most ? most : (__u32)fit;
+}
+
 int pb_obs_need_root(void)
 {
 	return need_root(PB_ROOT_OBSERVERS);
@@ -107,10 +127,10 @@ int pb_obs_open(struct pb_obs *o)
 	}
 	kernel_features(o, &issue_time);
 	o->skel->rodata->bounce_kernel = o->bounce;
-	if (obs_max_rows) {
-		bpf_map__set_max_entries(o->skel->maps.counters, obs_max_rows);
-		bpf_map__set_max_entries(o->skel->maps.hists, obs_max_rows);
-	}
+	bpf_map__set_max_entries(o->skel->maps.counters,
+				 obs_rows(sizeof(struct pb_obs_counters), o->ncpus, ROWS_COUNTERS));
+	bpf_map__set_max_entries(o->skel->maps.hists,
+				 obs_rows(sizeof(struct pb_hist), o->ncpus, ROWS_HISTS));
 	if (!o->bounce) {
 		bpf_program__set_autoload(o->skel->progs.pb_decide_exit, false);
 		bpf_program__set_autoload(o->skel->progs.pb_decided, false);
