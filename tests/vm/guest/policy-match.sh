@@ -87,10 +87,13 @@ for cg in scratch/a scratch/b/c other; do
 done
 
 # A cgroup path written inside a cgroup namespace means the cgroup its user
-# sees: "/" in a namespace made in /scratch/b/c is /scratch/b/c.
+# sees: "/" in a namespace made in /scratch/b/c is /scratch/b/c.  The
+# namespace's view is a new mount of cgroup2, in a mount namespace of its
+# own (the same superblock cannot be mounted again on its mount point).
 printf 'rule ns cgroup / action passthrough\n' > "$WORK/ns.policy"
 in_cgroup scratch/b/c unshare -C -m sh -c \
-	"mount -t cgroup2 none /sys/fs/cgroup && '$PB' policy load '$WORK/ns.policy'"
+	"umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup &&
+	 '$PB' policy load '$WORK/ns.policy'"
 for cg in scratch/b/c scratch/a; do
 	trace_start
 	in_cgroup "$cg" "$BIN/pinwrite" -p 16 -r 2 "/run/mnt/${cg//\//-}" > /dev/null
@@ -116,7 +119,7 @@ grep -q "Warning: rule 'p': the memory controller is not enabled" "$WORK/warn" |
 	fail "no warning for a cgroup without the memory controller"
 echo "ok: a cgroup without io and memory: warned"
 "$PB" policy check "$WORK/ns.policy" 2> "$WORK/warn"
-expect "no warning for the root cgroup" "" "$(cat "$WORK/warn")"
+expect "warnings for the root cgroup" 0 "$(grep -c Warning "$WORK/warn" || true)"
 
 # Rate limit: over 10 s of pinned writeback of single pages at several times
 # the rate, the rule bounces what the rate earned in the time between the
