@@ -119,7 +119,7 @@ USER_INCLUDES  := $(addprefix -I,$(USER_DIRS))
 vpath %.c $(USER_DIRS)
 PINBOUNCE_OBJS := main.o policy_cmd.o state.o resolve.o policy.o hook.o observe.o report.o \
 	stats_cmd.o top_cmd.o export_cmd.o trace_cmd.o cgroup_cache.o state_cmd.o \
-	prom.o metrics.o
+	prom.o metrics.o cgroup2.o lint.o
 PINFORCE_OBJS  := pinforce.o hook.o run.o
 PINBOUNCE_LIBS := $(LDLIBS) -ljansson -lmicrohttpd -lncursesw -lm
 SKELS_USED     := $(BUILD)/bpf/policy.skel.h $(BUILD)/bpf/observe.skel.h $(BUILD)/bpf/force.skel.h
@@ -197,9 +197,11 @@ fixture-stock:
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 POLICY_SRCS := user/policy/policy.c user/policy/policy.h include/pinbounce.h
 
-$(BUILD)/tests/test_policy: tests/unit/test_policy.c $(POLICY_SRCS) | $(BUILD)/tests
+$(BUILD)/tests/test_policy: tests/unit/test_policy.c $(POLICY_SRCS) user/policy/lint.c \
+		user/policy/lint.h | $(BUILD)/tests
 	$(msg) CC $@
-	$(Q)$(CC) -O1 -g $(SANITIZE) $(WARNINGS) -Iinclude -Iuser/policy $< user/policy/policy.c -o $@ -lcmocka
+	$(Q)$(CC) -O1 -g $(SANITIZE) $(WARNINGS) -Iinclude -Iuser/policy $< user/policy/policy.c \
+		user/policy/lint.c -o $@ -lcmocka
 
 $(BUILD)/tests/test_rate: tests/unit/test_rate.c include/pb_rate.h include/pinbounce.h | $(BUILD)/tests
 	$(msg) CC $@

@@ -113,22 +113,22 @@ static __u64 ancestor_id(struct eval *e, __u32 level)
 	return id;
 }
 
-/* Levels looked at past the rule's own, for a path written in a namespace. */
-#define CG_NS_DEPTH	16
-
 /*
  * Is the bio's cgroup the rule's cgroup or one below it?  The rule's level
- * is its depth as user space saw the path: inside a cgroup namespace, the
- * namespace's root is deeper than that in the kernel's tree, so the levels
- * below are tried too (outside one, the first try is the one).
+ * is its depth as user space saw the path: written inside a cgroup
+ * namespace, the namespace's root is deeper than that in the kernel's
+ * tree, and user space asks for the levels below to be tried too.
  */
 static bool match_cgroup(const struct pb_bpf_rule *r, struct eval *e)
 {
 	__u32 level = r->cgroup_level;
+	__u32 n = r->cgroup_levels;
 
 	if (!e->cgrp)
 		return false;
-	for (__u32 i = 0; i < CG_NS_DEPTH && level + i <= e->cgroup_level; i++)
+	if (n > PB_CGROUP_NS_LEVELS)
+		n = PB_CGROUP_NS_LEVELS;
+	for (__u32 i = 0; i < PB_CGROUP_NS_LEVELS && i < n && level + i <= e->cgroup_level; i++)
 		if (ancestor_id(e, level + i) == r->cgroup_id)
 			return true;
 	return false;

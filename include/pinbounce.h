@@ -36,6 +36,13 @@ enum pb_flag {
 	PB_FLAG_META = 1 << 3,
 };
 
+/*
+ * A cgroup path written inside a cgroup namespace is relative to the
+ * namespace's root, which is deeper in the kernel's tree by a number of
+ * levels user space cannot see: the program tries this many.
+ */
+#define PB_CGROUP_NS_LEVELS	16
+
 /* Which clauses a rule has. */
 enum pb_match {
 	PB_MATCH_DEV = 1 << 0,
@@ -57,6 +64,9 @@ struct pb_bpf_rule {
 	__u8 dev_whole[PB_MAX_DEVS];	/* 1: the disk and all its partitions */
 	__u64 cgroup_id;		/* kernfs id of the cgroup directory */
 	__u32 cgroup_level;		/* its depth, 0 for the root */
+	__u32 cgroup_levels;		/* levels tried from there: 1, or
+					 * PB_CGROUP_NS_LEVELS when written in
+					 * a cgroup namespace */
 	__u32 flags_set, flags_clear;	/* enum pb_flag */
 	__u32 pinned_min;
 	__u64 size_min, size_max;	/* bytes, inclusive */

@@ -56,7 +56,7 @@ dev=$(stat -c '%Hd:%Ld' /var/tmp)
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 url=http://127.0.0.1:$port/metrics
-PB_TEST_COUNTERS=1 PB_CGROUP_ROOT=$cgroot "$PB" export --listen "127.0.0.1:$port" \
+PB_TEST_COUNTERS=1 "$PB" export --listen "127.0.0.1:$port" \
 	2> "$work/export.err" &
 pid=$!
 pids+=("$pid")

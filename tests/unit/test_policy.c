@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include "lint.h"
 #include "policy.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -69,6 +70,13 @@ static void test_dev(void **state)
 	assert_int_equal(r->devs[2].minor, 32);
 	assert_string_equal(r->devs[3].name, "cciss!c0d0");
 	assert_int_equal(r->action, PB_ACTION_BOUNCE);
+	/* paths, resolved at load: colons are theirs, not MAJOR:MINOR */
+	r = parse_one("rule p dev /dev/sdb1,/dev/disk/by-path/pci-0000:00:1f.2-ata-1,/dev/mapper/vg-lv action bounce");
+	assert_int_equal(r->ndevs, 3);
+	assert_string_equal(r->devs[0].name, "/dev/sdb1");
+	assert_string_equal(r->devs[1].name, "/dev/disk/by-path/pci-0000:00:1f.2-ata-1");
+	assert_int_equal(r->devs[1].major, 0);
+	assert_string_equal(r->devs[2].name, "/dev/mapper/vg-lv");
 }
 
 static void test_cgroup(void **state)
@@ -131,6 +139,41 @@ static void test_rate(void **state)
 	assert_int_equal(r->over_action, PB_ACTION_PASSTHROUGH);
 }
 
+/* Fractions of a unit, and SI units (powers of 1000) beside binary ones. */
+static void test_units(void **state)
+{
+	const struct pb_rule *r;
+
+	(void)state;
+	r = parse_one("rule r action bounce rate 1.5GiB/s burst 0.25MiB");
+	assert_true(r->rate == 3ULL << 29);
+	assert_true(r->burst == 1ULL << 18);
+	r = parse_one("rule r action bounce rate 100MB/s burst 2.5kB");
+	assert_true(r->rate == 100000000ULL);
+	assert_true(r->burst == 2500);
+	/* rounded down to a whole byte */
+	r = parse_one("rule r action bounce rate 1.1k/s burst 0.123456789GB");
+	assert_true(r->rate == 1126);
+	assert_true(r->burst == 123456789);
+	r = parse_one("rule s size 1.5k-1.000000001GB action bounce");
+	assert_true(r->size_min == 1536);
+	assert_true(r->size_max == 1000000001ULL);
+	r = parse_one("rule r action bounce rate 1TiB/s burst 1TB");
+	assert_true(r->rate == 1ULL << 40);
+	assert_true(r->burst == 1000000000000ULL);
+	/* what is refused */
+	assert_int_equal(parse("rule r action bounce rate 1.5/s\n"), -1);
+	assert_int_equal(parse("rule r action bounce rate 1.5B/s\n"), -1);
+	assert_int_equal(parse("rule r action bounce rate .5MiB/s\n"), -1);
+	assert_int_equal(parse("rule r action bounce rate 5.MiB/s\n"), -1);
+	assert_int_equal(parse("rule r action bounce rate 1.0000000001MiB/s\n"), -1);
+	assert_int_equal(parse("rule r action bounce rate 1.5.5MiB/s\n"), -1);
+	assert_int_equal(parse("rule r action bounce rate 1KB/s\n"), -1);
+	assert_int_equal(parse("rule r action bounce rate 1.1TiB/s\n"), -1);
+	assert_string_equal(err.msg, "rate above 1TiB/s");
+	assert_int_equal(parse("rule s size 2000000TiB- action bounce\n"), -1);
+}
+
 static void test_audit_and_order(void **state)
 {
 	(void)state;
@@ -191,7 +234,8 @@ static void test_format_roundtrip(void **state)
 	static const char text[] =
 		"default passthrough\n"
 		"rule a dev sdb,8:16 cgroup /x/y flags sync,!meta size 4KiB-1MiB pinned 3 action bounce rate 200MiB/s burst 32MiB then default audit\n"
-		"rule b size 1000- action passthrough\n"
+		"rule b size 1kB- action passthrough\n"
+		"rule d size 1500-3MB action bounce rate 100MB/s burst 1TiB then default\n"
 		"rule c size 0-1GiB action default\n";
 	struct pb_policy again;
 	char buf[4096], buf2[4096];
@@ -205,6 +249,99 @@ static void test_format_roundtrip(void **state)
 	assert_int_equal(pb_policy_format(&again, buf2, sizeof(buf2)), 0);
 	assert_string_equal(buf, buf2);
 	assert_int_equal(pb_policy_format(&pol, buf, 20), -1);
+}
+
+/* A machine for the lint: sdb (8:16, stable writes) with sdb1, sdc (8:32). */
+static __u32 fake_disk_of(__u32 dev)
+{
+	return dev == PB_MKDEV(8, 17) ? PB_MKDEV(8, 16) : dev;
+}
+
+static bool fake_stable(__u32 disk)
+{
+	return disk == PB_MKDEV(8, 16);
+}
+
+static void fake_stable_disks(char *buf, size_t size)
+{
+	snprintf(buf, size, "sdb");
+}
+
+static const struct pb_lint_env fake_env = {
+	.disk_of = fake_disk_of,
+	.stable = fake_stable,
+	.stable_disks = fake_stable_disks,
+};
+
+/* Lint @text, its devices resolved as the fake machine has them. */
+static struct pb_lint *lint(const char *text)
+{
+	static struct pb_bpf_policy b;
+	static struct pb_lint out;
+
+	if (parse(text))
+		fail_msg("'%s' did not parse: %s", text, err.msg);
+	memset(&b, 0, sizeof(b));
+	for (unsigned int i = 0; i < pol.nrules; i++) {
+		b.rules[i].ndevs = pol.rules[i].ndevs;
+		for (unsigned int d = 0; d < pol.rules[i].ndevs; d++) {
+			const char *n = pol.rules[i].devs[d].name;
+
+			b.rules[i].devs[d] = !n[0] ? PB_MKDEV(pol.rules[i].devs[d].major,
+							      pol.rules[i].devs[d].minor) :
+					     !strcmp(n, "sdb") ? PB_MKDEV(8, 16) :
+					     !strcmp(n, "sdb1") ? PB_MKDEV(8, 17) : PB_MKDEV(8, 32);
+			b.rules[i].dev_whole[d] = strcmp(n, "sdb1") != 0;
+		}
+	}
+	pb_policy_lint(&pol, &b, &fake_env, &out);
+	return &out;
+}
+
+static void test_lint(void **state)
+{
+	struct pb_lint *l;
+
+	(void)state;
+	/* a disk covers its partitions; sizes and cgroups nest */
+	l = lint("rule a dev sdb action bounce\nrule b dev sdb1 size 4k-8k action bounce\n");
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->msg[0],
+			    "rule 'b' never matches: rule 'a' before it matches every bio it would");
+	l = lint("rule a dev sdb1 action bounce\nrule b dev sdb action bounce\n");
+	assert_int_equal(l->n, 0);
+	l = lint("rule a size 4k-1m action bounce\nrule b size 8k-2m cgroup /x action bounce\n"
+		 "rule c size 4k- action bounce\nrule d action bounce\n");
+	assert_int_equal(l->n, 0);
+	l = lint("rule a cgroup /x flags sync action bounce\nrule b cgroup /x/y flags sync,!fua action bounce\n"
+		 "rule c cgroup /xy flags sync action bounce\n");
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->msg[0],
+			    "rule 'b' never matches: rule 'a' before it matches every bio it would");
+	/* an audit rule decides nothing: it shadows nothing */
+	l = lint("rule a action bounce audit\nrule b pinned 2 action bounce\nrule c pinned 3 action bounce\n");
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->msg[0],
+			    "rule 'c' never matches: rule 'b' before it matches every bio it would");
+	/* pinned pages passed through to a disk with stable writes */
+	l = lint("rule a dev sdc,sdb1 action passthrough\nrule b dev sdc action passthrough\n"
+		 "rule c dev 8:48 action bounce rate 1MiB/s then passthrough\n");
+	assert_int_equal(l->n, 2);
+	assert_string_equal(l->msg[0],
+			    "rule 'a' passes pinned pages through to sdb1, which needs stable writes: a page changed while it is written fails the write or is stored with a checksum that does not match");
+	assert_string_equal(l->msg[1],
+			    "rule 'b' never matches: rule 'a' before it matches every bio it would");
+	l = lint("rule a dev sdb action bounce rate 1MiB/s then passthrough\n"
+		 "rule b cgroup /x action passthrough audit\ndefault passthrough\n");
+	assert_int_equal(l->n, 2);
+	assert_string_equal(l->msg[0],
+			    "rule 'a' passes pinned pages through once over its rate to sdb, which needs stable writes: a page changed while it is written fails the write or is stored with a checksum that does not match");
+	assert_string_equal(l->msg[1],
+			    "default passthrough: pinned pages that no rule bounces go through to sdb, which needs stable writes");
+	l = lint("rule a cgroup /x action passthrough\n");
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->msg[0],
+			    "rule 'a' passes pinned pages through on every disk it matches, and sdb needs stable writes: a page changed while it is written fails the write or is stored with a checksum that does not match");
 }
 
 /* Every error: where it is reported and what it says. */
@@ -279,11 +416,11 @@ static const struct {
 	},
 	{
 		"rule a dev sdb,,sdc action bounce", 1, 12,
-		"expected a device name such as sdb or sdb1, or MAJOR:MINOR, got ''"
+		"expected a device name such as sdb or sdb1, a path such as /dev/disk/by-id/NAME, or MAJOR:MINOR, got ''"
 	},
 	{
 		"rule a dev 1sdb action bounce", 1, 12,
-		"expected a device name such as sdb or sdb1, or MAJOR:MINOR, got '1sdb'"
+		"expected a device name such as sdb or sdb1, a path such as /dev/disk/by-id/NAME, or MAJOR:MINOR, got '1sdb'"
 	},
 	{
 		"rule a dev sdb,sdb action bounce", 1, 12,
@@ -355,11 +492,11 @@ static const struct {
 	},
 	{
 		"rule a action bounce rate 200MiB", 1, 27,
-		"expected a rate such as 200MiB/s, got '200MiB'"
+		"expected a rate such as 200MiB/s, 1.5GiB/s or 100MB/s, got '200MiB'"
 	},
 	{
 		"rule a action bounce rate 0/s", 1, 27,
-		"expected a rate such as 200MiB/s, got '0/s'"
+		"expected a rate such as 200MiB/s, 1.5GiB/s or 100MB/s, got '0/s'"
 	},
 	{
 		"rule a action bounce burst 1m", 1, 22,
@@ -472,6 +609,8 @@ int main(void)
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_size_and_pinned),
 		cmocka_unit_test(test_rate),
+		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_lint),
 		cmocka_unit_test(test_audit_and_order),
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_add_del),

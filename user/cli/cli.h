@@ -88,7 +88,18 @@ int pb_policy_view_read(struct pb_policy_view *v);
  */
 int pb_policy_resolve(const struct pb_policy *p, const struct pb_policy *old,
 		      const struct pb_bpf_policy *old_b, struct pb_bpf_policy *out);
-/* A block device by name ("sdb") or "MAJ:MIN", as the kernel's dev_t. */
+
+/*
+ * The device @d names now, and whether it is a whole disk; -1 with the
+ * reason in @why when it names none.
+ */
+int pb_dev_spec_lookup(const struct pb_dev_spec *d, __u32 *dev, __u8 *whole, char *why,
+		       size_t size);
+
+/*
+ * A block device by name ("sdb"), path ("/dev/disk/by-id/...") or
+ * "MAJ:MIN", as the kernel's dev_t; -1 with an error printed.
+ */
 int pb_dev_lookup(const char *spec, __u32 *dev);
 
 /* Pinned state under PB_PIN_DIR. */

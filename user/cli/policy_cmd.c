@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
+#include "lint.h"
 
 #define MAX_POLICY_FILE	(1024 * 1024)
 
@@ -209,22 +210,33 @@ static int do_load(int argc, char **argv)
  */
 static int do_check(int argc, char **argv)
 {
-	bool syntax = argc == 2 && !strcmp(argv[0], "--syntax");
-	struct pb_bpf_policy *b;
-	struct pb_policy *p;
+	bool syntax = false, strict = false;
+	struct pb_bpf_policy *b = NULL;
+	struct pb_policy *p = NULL;
+	struct pb_lint *lint = NULL;
 	int ret = PB_EXIT_ERROR, err;
+	json_t *warnings;
 
-	if (argc != 1 + syntax) {
-		p_err("usage: pinbounce policy check [--syntax] FILE|-");
+	for (; argc > 1 && argv[0][0] == '-' && argv[0][1]; argc--, argv++) {
+		if (!strcmp(argv[0], "--syntax"))
+			syntax = true;
+		else if (!strcmp(argv[0], "--strict"))
+			strict = true;
+		else
+			break;
+	}
+	if (argc != 1 || (syntax && strict)) {
+		p_err("usage: pinbounce policy check [--syntax | --strict] FILE|-");
 		return PB_EXIT_USAGE;
 	}
 	p = malloc(sizeof(*p));
 	b = malloc(sizeof(*b));
-	if (!p || !b) {
+	lint = calloc(1, sizeof(*lint));
+	if (!p || !b || !lint) {
 		p_err("out of memory");
 		goto out;
 	}
-	if (parse_file(argv[syntax], p))
+	if (parse_file(argv[0], p))
 		goto out;
 	if (syntax) {
 		err = pb_policy_format(p, b->text, sizeof(b->text));
@@ -232,18 +244,36 @@ static int do_check(int argc, char **argv)
 			p_err("the policy is longer than %d bytes once formatted", PB_TEXT_MAX);
 	} else {
 		err = pb_policy_resolve(p, NULL, NULL, b);
+		if (!err)
+			pb_policy_lint(p, b, &pb_lint_sysfs, lint);
 	}
 	if (err)
 		goto out;
+	warnings = json_array();
+	for (unsigned int i = 0; i < lint->n; i++) {
+		if (json_output)
+			json_array_append_new(warnings, json_string(lint->msg[i]));
+		else
+			p_warn("%s: %s", argv[0], lint->msg[i]);
+	}
 	if (json_output)
-		json_print(json_pack("{s:s,s:i}", "file", argv[syntax], "rules", (int)p->nrules));
+		json_print(json_pack("{s:s,s:i,s:o}", "file", argv[0], "rules", (int)p->nrules,
+				     "warnings", warnings));
 	else
-		p_info("%s: %u rule%s, default %s", argv[syntax], p->nrules,
-		       p->nrules == 1 ? "" : "s", pb_action_name(p->default_action));
+		json_decref(warnings);
+	if (strict && lint->n) {
+		p_err("%s: %u warning%s, and --strict", argv[0], lint->n, lint->n == 1 ? "" : "s");
+		goto out;
+	}
+	if (!json_output)
+		p_info("%s: %u rule%s, default %s%s", argv[0], p->nrules,
+		       p->nrules == 1 ? "" : "s", pb_action_name(p->default_action),
+		       lint->n ? " (with warnings)" : "");
 	ret = PB_EXIT_OK;
 out:
 	free(p);
 	free(b);
+	free(lint);
 	return ret;
 }
 
@@ -381,6 +411,90 @@ out:
 	return err;
 }
 
+/* A device as the rule names it: its name, path or MAJOR:MINOR. */
+static void dev_written(const struct pb_dev_spec *d, char *buf, size_t size)
+{
+	if (d->name[0])
+		snprintf(buf, size, "%s", d->name);
+	else
+		snprintf(buf, size, "%u:%u", d->major, d->minor);
+}
+
+/*
+ * What the name resolves to now, against @dev, what it resolved to at
+ * load: "" when the same, "gone" when it names nothing, else the new
+ * MAJOR:MINOR.
+ */
+static void dev_now(const struct pb_dev_spec *d, __u32 dev, char *buf, size_t size)
+{
+	char why[PB_DEVNAME_MAX + 128];
+	__u32 now;
+	__u8 whole;
+
+	if (pb_dev_spec_lookup(d, &now, &whole, why, sizeof(why)))
+		snprintf(buf, size, "gone");
+	else if (now != dev)
+		snprintf(buf, size, "%u:%u", PB_MAJOR(now), PB_MINOR(now));
+	else
+		buf[0] = '\0';
+}
+
+/* What rule @r was resolved to at load, as @b holds it. */
+static json_t *resolved_json(const struct pb_rule *r, const struct pb_bpf_rule *b)
+{
+	json_t *o = json_object(), *devs;
+
+	if (r->match & PB_MATCH_DEV) {
+		devs = json_array();
+		for (unsigned int d = 0; d < b->ndevs && d < PB_MAX_DEVS; d++) {
+			char name[PB_DEVNAME_MAX], num[32], now[32];
+
+			dev_written(&r->devs[d], name, sizeof(name));
+			snprintf(num, sizeof(num), "%u:%u", PB_MAJOR(b->devs[d]),
+				 PB_MINOR(b->devs[d]));
+			dev_now(&r->devs[d], b->devs[d], now, sizeof(now));
+			json_array_append_new(devs, json_pack("{s:s,s:s,s:b,s:s?}", "written", name,
+							      "dev", num,
+							      "with_partitions", b->dev_whole[d],
+							      "now", now[0] ? now : NULL));
+		}
+		json_object_set_new(o, "devices", devs);
+	}
+	if (r->match & PB_MATCH_CGROUP)
+		json_object_set_new(o, "cgroup",
+				    json_pack("{s:I,s:i,s:b}", "id", (json_int_t)b->cgroup_id,
+					      "level", (int)b->cgroup_level,
+					      "namespace", b->cgroup_levels > 1));
+	return o;
+}
+
+static void print_resolved(const struct pb_rule *r, const struct pb_bpf_rule *b)
+{
+	const char *sep = "";
+
+	if (!(r->match & (PB_MATCH_DEV | PB_MATCH_CGROUP)))
+		return;
+	printf("\t# resolved at load:");
+	for (unsigned int d = 0; (r->match & PB_MATCH_DEV) && d < b->ndevs && d < PB_MAX_DEVS; d++) {
+		char name[PB_DEVNAME_MAX], now[32];
+
+		dev_written(&r->devs[d], name, sizeof(name));
+		dev_now(&r->devs[d], b->devs[d], now, sizeof(now));
+		printf("%s %s=%u:%u%s", sep, name, PB_MAJOR(b->devs[d]), PB_MINOR(b->devs[d]),
+		       b->dev_whole[d] ? " and its partitions" : "");
+		if (!strcmp(now, "gone"))
+			printf(" (gone)");
+		else if (now[0])
+			printf(" (now %s: load the policy again)", now);
+		sep = ",";
+	}
+	if (r->match & PB_MATCH_CGROUP)
+		printf("%s cgroup id %llu at level %u%s", sep, (unsigned long long)b->cgroup_id,
+		       b->cgroup_level,
+		       b->cgroup_levels > 1 ? " (in a cgroup namespace: the levels below too)" : "");
+	putchar('\n');
+}
+
 static int do_show(int argc, char **argv)
 {
 	struct pb_policy_view *v = malloc(sizeof(*v));
@@ -415,16 +529,19 @@ static int do_show(int argc, char **argv)
 
 		pb_rule_format(r, line, sizeof(line));
 		if (json_output) {
-			json_t *o = json_pack("{s:s,s:s,s:b,s:o,s:o,s:I}",
+			json_t *o = json_pack("{s:s,s:s,s:b,s:o,s:o,s:I,s:o}",
 					      "name", r->name, "rule", line, "audit", r->audit,
 					      "hits", json_counts(s->hits),
 					      "audit_hits", json_counts(s->audit_hits),
-					      "over_budget", (json_int_t)s->over_budget);
+					      "over_budget", (json_int_t)s->over_budget,
+					      "resolved", resolved_json(r, &b->rules[i]));
 
 			json_array_append_new(rules, o);
 			continue;
 		}
-		printf("%s\n\t#", line);
+		printf("%s\n", line);
+		print_resolved(r, &b->rules[i]);
+		printf("\t#");
 		print_counts(r->audit ? " would:" : "", r->audit ? s->audit_hits : s->hits);
 		if (r->rate)
 			printf(" over_budget=%llu", (unsigned long long)s->over_budget);
@@ -452,11 +569,14 @@ static int do_policy_help(int argc, char **argv)
 	(void)argv;
 	fprintf(stderr,
 		"Usage: pinbounce policy load FILE|-      replace the whole policy\n"
-		"       pinbounce policy check [--syntax] FILE|-\n"
+		"       pinbounce policy check [--syntax | --strict] FILE|-\n"
 		"                                        refuse what load would refuse here (its\n"
 		"                                        disks and cgroups must exist), without\n"
-		"                                        touching the kernel; --syntax: the grammar\n"
-		"                                        and the size only\n"
+		"                                        touching the kernel, and warn of rules that\n"
+		"                                        never match and of pinned pages passed\n"
+		"                                        through to disks that need stable writes;\n"
+		"                                        --strict: warnings fail; --syntax: the\n"
+		"                                        grammar and the size only\n"
 		"       pinbounce policy add NAME CLAUSE... append a rule\n"
 		"       pinbounce policy del NAME         remove a rule\n"
 		"       pinbounce policy show             the policy in force, with hit counts\n"

@@ -21,12 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
-#include <linux/magic.h>
+#include "cgroup2.h"
 #include "cgroup_cache.h"
 
-#define DEFAULT_ROOT	"/sys/fs/cgroup"
 
 struct cg_entry {
 	__u64 id;		/* 0: a free slot */
@@ -237,9 +235,7 @@ void pb_cgroups_next(struct pb_cgroups *c)
 
 struct pb_cgroups *pb_cgroups_new(void)
 {
-	const char *root = getenv("PB_CGROUP_ROOT");
 	struct pb_cgroups *c = calloc(1, sizeof(*c));
-	struct statfs fs;
 
 	if (!c)
 		return NULL;
@@ -249,12 +245,8 @@ struct pb_cgroups *pb_cgroups_new(void)
 		free(c);
 		return NULL;
 	}
-	c->root = open(root && *root ? root : DEFAULT_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	/* cgroup v1 (or a hybrid's tmpfs) has other ids: leave them unnamed */
-	if (c->root >= 0 && (fstatfs(c->root, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC)) {
-		close(c->root);
-		c->root = -1;
-	}
+	/* without cgroup2 (v1 has other ids), rows are left unnamed */
+	c->root = pb_cgroup2_open(NULL, 0);
 	return c;
 }
 

@@ -19,9 +19,8 @@ enum pb_cg_state {
 struct pb_cgroups;
 
 /*
- * The tree is that of /sys/fs/cgroup, or of $PB_CGROUP_ROOT (for the
- * tests, on hosts where cgroup2 is mounted elsewhere); when that is no
- * cgroup2 mount, every id is PB_CG_UNKNOWN.  NULL: out of memory.
+ * The tree is that of the cgroup2 mount (pb_cgroup2_open()); without one,
+ * every id is PB_CG_UNKNOWN.  NULL: out of memory.
  */
 struct pb_cgroups *pb_cgroups_new(void);
 void pb_cgroups_free(struct pb_cgroups *c);

@@ -195,32 +195,61 @@ static int parse_u64(const char *s, size_t len, uint64_t *v)
 	return 0;
 }
 
-/* A size: a number with an optional k/m/g (or KiB/MiB/GiB) suffix, or B. */
+/* Sizes and rates above this are refused: far past any disk's rate. */
+#define SIZE_MAX_BYTES	(1ULL << 60)
+
+/*
+ * A size: a number, whole or with up to 9 decimals, and a unit: binary
+ * KiB/MiB/GiB/TiB (also k/m/g/t, either case), SI kB/MB/GB/TB (powers of
+ * 1000, as disks and networks are sold), or B and none for bytes.  A
+ * fraction is rounded down to a whole byte; a fraction of a byte is
+ * refused.
+ */
 static int parse_size_str(const char *s, size_t len, uint64_t *v)
 {
 	static const struct {
 		const char *suffix;
-		unsigned int shift;
+		uint64_t mult;
 	} units[] = {
-		{ "KiB", 10 }, { "MiB", 20 }, { "GiB", 30 },
-		{ "k", 10 }, { "K", 10 }, { "m", 20 }, { "M", 20 },
-		{ "g", 30 }, { "G", 30 }, { "B", 0 },
+		{ "KiB", 1ULL << 10 }, { "MiB", 1ULL << 20 }, { "GiB", 1ULL << 30 },
+		{ "TiB", 1ULL << 40 },
+		{ "kB", 1000ULL }, { "MB", 1000000ULL }, { "GB", 1000000000ULL },
+		{ "TB", 1000000000000ULL },
+		{ "k", 1ULL << 10 }, { "K", 1ULL << 10 }, { "m", 1ULL << 20 }, { "M", 1ULL << 20 },
+		{ "g", 1ULL << 30 }, { "G", 1ULL << 30 }, { "t", 1ULL << 40 }, { "T", 1ULL << 40 },
+		{ "B", 1 },
 	};
-	unsigned int shift = 0;
-	size_t digits = len;
+	uint64_t mult = 1, whole, frac = 0, scale = 1;
+	size_t digits = len, dot;
+	unsigned __int128 bytes;
 
 	for (unsigned int k = 0; k < ARRAY_SIZE(units); k++) {
 		size_t sl = strlen(units[k].suffix);
 
 		if (len > sl && !memcmp(s + len - sl, units[k].suffix, sl)) {
-			shift = units[k].shift;
+			mult = units[k].mult;
 			digits = len - sl;
 			break;
 		}
 	}
-	if (parse_u64(s, digits, v) || *v > (UINT64_MAX >> 30))
+	dot = digits;
+	for (size_t i = 0; i < digits; i++)
+		if (s[i] == '.')
+			dot = i;
+	if (parse_u64(s, dot, &whole))
 		return -1;
-	*v <<= shift;
+	if (dot < digits) {
+		size_t n = digits - dot - 1;
+
+		if (mult == 1 || n > 9 || parse_u64(s + dot + 1, n, &frac))
+			return -1;
+		while (n--)
+			scale *= 10;
+	}
+	bytes = (unsigned __int128)whole * mult + (unsigned __int128)frac * mult / scale;
+	if (bytes > SIZE_MAX_BYTES)
+		return -1;
+	*v = (uint64_t)bytes;
 	return 0;
 }
 
@@ -233,6 +262,13 @@ static int parse_size(struct line *l, unsigned int i, uint64_t *v, const char *w
 
 static bool valid_devname(const char *s, size_t len)
 {
+	if (len && len < PB_DEVNAME_MAX && s[0] == '/') {
+		/* a path: resolved when the policy is loaded */
+		for (size_t i = 0; i < len; i++)
+			if (!isgraph((unsigned char)s[i]))
+				return false;
+		return true;
+	}
 	if (!len || len >= PB_DEVNAME_MAX || !isalpha((unsigned char)s[0]))
 		return false;
 	for (size_t i = 0; i < len; i++)
@@ -245,7 +281,7 @@ static bool valid_devname(const char *s, size_t len)
 static int parse_dev(struct line *l, unsigned int i, const char *s, size_t len,
 		     struct pb_dev_spec *d)
 {
-	const char *colon = memchr(s, ':', len);
+	const char *colon = len && s[0] != '/' ? memchr(s, ':', len) : NULL;
 	uint64_t maj, min;
 
 	memset(d, 0, sizeof(*d));
@@ -262,7 +298,7 @@ static int parse_dev(struct line *l, unsigned int i, const char *s, size_t len,
 	}
 	if (!valid_devname(s, len))
 		return fail(l, i,
-			    "expected a device name such as sdb or sdb1, or MAJOR:MINOR, got '%.*s'",
+			    "expected a device name such as sdb or sdb1, a path such as /dev/disk/by-id/NAME, or MAJOR:MINOR, got '%.*s'",
 			    (int)(len > 30 ? 30 : len), s);
 	memcpy(d->name, s, len);
 	return 0;
@@ -392,7 +428,7 @@ static int parse_rate(struct line *l, unsigned int i, struct pb_rule *r)
 
 	if (!w || w->len < 3 || memcmp(w->s + w->len - 2, "/s", 2) ||
 	    parse_size_str(w->s, w->len - 2, &r->rate) || !r->rate)
-		return fail_expected(l, i, "a rate such as 200MiB/s");
+		return fail_expected(l, i, "a rate such as 200MiB/s, 1.5GiB/s or 100MB/s");
 	if (r->rate > PB_RATE_MAX)
 		return fail(l, i, "rate above 1TiB/s");
 	return 0;
@@ -651,14 +687,21 @@ static void append(char *buf, size_t size, size_t *off, const char *fmt, ...)
 		*off += n;
 }
 
+/* @v in the largest unit that divides it: binary first, else SI, else bytes. */
 static void append_size(char *buf, size_t size, size_t *off, uint64_t v)
 {
-	static const char * const units[] = { "", "KiB", "MiB", "GiB" };
+	static const char * const bin[] = { "", "KiB", "MiB", "GiB", "TiB" };
+	static const char * const si[] = { "", "kB", "MB", "GB", "TB" };
+	const char * const *units = bin;
 	unsigned int u = 0;
 
-	while (u < 3 && v && !(v & 1023)) {
-		v >>= 10;
-		u++;
+	if (v && !(v & 1023)) {
+		for (; u < 4 && !(v & 1023); u++)
+			v >>= 10;
+	} else if (v && !(v % 1000)) {
+		units = si;
+		for (; u < 4 && !(v % 1000); u++)
+			v /= 1000;
 	}
 	append(buf, size, off, "%llu%s", (unsigned long long)v, units[u]);
 }

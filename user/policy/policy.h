@@ -13,13 +13,16 @@
 #include "pinbounce.h"
 
 #define PB_NAME_MAX	32	/* rule names, with the NUL */
-#define PB_DEVNAME_MAX	32
+#define PB_DEVNAME_MAX	128	/* device names and paths, with the NUL */
 #define PB_PATH_MAX	256	/* cgroup paths, with the NUL */
 #define PB_RATE_MAX	(1024ULL * 1024 * 1024 * 1024)	/* bytes/s and bytes */
 
-/* A device as written: a name (sdb, sdb1) or a number (8:16). */
+/*
+ * A device as written: a name (sdb, sdb1), a path (/dev/sdb1,
+ * /dev/disk/by-id/..., /dev/mapper/NAME) or a number (8:16).
+ */
 struct pb_dev_spec {
-	char name[PB_DEVNAME_MAX];	/* empty when given by number */
+	char name[PB_DEVNAME_MAX];	/* name or path; empty when given by number */
 	unsigned int major, minor;
 };
 

@@ -10,10 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
+#include "cgroup2.h"
 #include "cli.h"
 
-#define CGROUP2_ROOT	"/sys/fs/cgroup"
+/* The cgroup2 mount's path, up to this long, then a rule's cgroup path. */
+#define CGROUP2_ROOT_MAX	256
 
 /* Read a sysfs "dev" file: "MAJ:MIN". */
 static int read_devno(const char *path, unsigned int *major, unsigned int *minor)
@@ -29,48 +32,80 @@ static int read_devno(const char *path, unsigned int *major, unsigned int *minor
 	return ok ? 0 : -1;
 }
 
-int pb_dev_lookup(const char *spec, __u32 *dev)
+int pb_dev_spec_lookup(const struct pb_dev_spec *d, __u32 *dev, __u8 *whole, char *why,
+		  size_t size)
 {
+	char path[PB_DEVNAME_MAX + 64];
 	unsigned int major, minor;
-	char path[128];
+	struct stat st;
 
-	if (strchr(spec, ':') && sscanf(spec, "%u:%u", &major, &minor) == 2)
-		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/dev", major, minor);
-	else
-		snprintf(path, sizeof(path), "/sys/class/block/%s/dev", spec);
-	if (strchr(spec, '/') || read_devno(path, &major, &minor)) {
-		p_err("no block device '%s' (%s)", spec, path);
-		return -1;
+	if (d->name[0] == '/') {
+		/* a path, through its symlinks (/dev/disk/by-id, /dev/mapper) */
+		if (stat(d->name, &st)) {
+			snprintf(why, size, "no block device '%s': %s", d->name, strerror(errno));
+			return -1;
+		}
+		if (!S_ISBLK(st.st_mode)) {
+			snprintf(why, size, "'%s' is not a block device", d->name);
+			return -1;
+		}
+		major = major(st.st_rdev);
+		minor = minor(st.st_rdev);
+	} else {
+		if (d->name[0])
+			snprintf(path, sizeof(path), "/sys/class/block/%s/dev", d->name);
+		else
+			snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/dev", d->major,
+				 d->minor);
+		if (read_devno(path, &major, &minor)) {
+			if (d->name[0])
+				snprintf(why, size, "no block device '%s' (%s)", d->name, path);
+			else
+				snprintf(why, size, "no block device %u:%u (%s)", d->major,
+					 d->minor, path);
+			return -1;
+		}
 	}
 	*dev = PB_MKDEV(major, minor);
+	/* A partition has a "partition" attribute; a whole disk does not. */
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition", major, minor);
+	*whole = access(path, F_OK) != 0;
+	return 0;
+}
+
+int pb_dev_lookup(const char *spec, __u32 *dev)
+{
+	struct pb_dev_spec d = { 0 };
+	char why[PB_DEVNAME_MAX + 128], extra;
+	__u8 whole;
+
+	if (spec[0] != '/' && strchr(spec, ':')) {
+		if (sscanf(spec, "%u:%u%c", &d.major, &d.minor, &extra) != 2) {
+			p_err("'%s' is no device number (MAJOR:MINOR)", spec);
+			return -1;
+		}
+	} else if (strlen(spec) >= sizeof(d.name) || (spec[0] != '/' && strchr(spec, '/'))) {
+		p_err("no block device '%s'", spec);
+		return -1;
+	} else {
+		strcpy(d.name, spec);
+	}
+	if (pb_dev_spec_lookup(&d, dev, &whole, why, sizeof(why))) {
+		p_err("%s", why);
+		return -1;
+	}
 	return 0;
 }
 
 static int resolve_dev(const struct pb_rule *r, const struct pb_dev_spec *d,
 		       __u32 *dev, __u8 *whole)
 {
-	char path[128];
-	unsigned int major, minor;
+	char why[PB_DEVNAME_MAX + 128];
 
-	if (d->name[0])
-		snprintf(path, sizeof(path), "/sys/class/block/%s/dev", d->name);
-	else
-		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/dev", d->major, d->minor);
-	if (read_devno(path, &major, &minor)) {
-		if (d->name[0])
-			p_err("rule '%s': no block device '%s' (%s)", r->name, d->name, path);
-		else
-			p_err("rule '%s': no block device %u:%u (%s)", r->name,
-			      d->major, d->minor, path);
+	if (pb_dev_spec_lookup(d, dev, whole, why, sizeof(why))) {
+		p_err("rule '%s': %s", r->name, why);
 		return -1;
 	}
-	*dev = PB_MKDEV(major, minor);
-	/* A partition has a "partition" attribute; a whole disk does not. */
-	if (d->name[0])
-		snprintf(path, sizeof(path), "/sys/class/block/%s/partition", d->name);
-	else
-		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition", major, minor);
-	*whole = access(path, F_OK) != 0;
 	return 0;
 }
 
@@ -102,7 +137,7 @@ static bool file_lists(const char *path, const char *word)
 static void warn_controllers(const struct pb_rule *r, const char *path)
 {
 	static const char * const need[] = { "io", "memory" };
-	char parent[sizeof(CGROUP2_ROOT) + PB_PATH_MAX + 32];
+	char parent[CGROUP2_ROOT_MAX + PB_PATH_MAX + 32];
 	size_t n = (size_t)snprintf(parent, sizeof(parent), "%s", path);
 
 	while (n > 1 && parent[n - 1] == '/')	/* "/scratch/" */
@@ -117,18 +152,47 @@ static void warn_controllers(const struct pb_rule *r, const char *path)
 	}
 }
 
-static int resolve_cgroup(const struct pb_rule *r, __u64 *id, __u32 *level)
+/*
+ * The cgroup2 mount and whether its paths are the kernel's, looked up once
+ * a process; false, with an error, when there is no cgroup2 mount.
+ */
+static bool cgroup2_root(const char **root, bool *init_ns)
 {
-	char path[sizeof(CGROUP2_ROOT) + PB_PATH_MAX];
+	static char path[CGROUP2_ROOT_MAX];
+	static bool ns, done;
+	int fd;
+
+	if (!done) {
+		fd = pb_cgroup2_open(path, sizeof(path));
+		if (fd < 0) {
+			p_err("no cgroup2 hierarchy mounted (none at /sys/fs/cgroup or in /proc/self/mountinfo): cgroup rules need one");
+			return false;
+		}
+		close(fd);
+		ns = pb_cgroup_init_ns();
+		done = true;
+	}
+	*root = path;
+	*init_ns = ns;
+	return true;
+}
+
+static int resolve_cgroup(const struct pb_rule *r, struct pb_bpf_rule *b)
+{
+	char path[CGROUP2_ROOT_MAX + PB_PATH_MAX];
 	struct {
 		struct file_handle fh;
 		__u64 id;
 	} h = { .fh.handle_bytes = sizeof(__u64) };
+	const char *root;
+	bool init_ns;
 	int mount_id;
-
 	struct stat st;
 
-	snprintf(path, sizeof(path), CGROUP2_ROOT "%s", r->cgroup);
+	if (!cgroup2_root(&root, &init_ns))
+		return -1;
+	snprintf(path, sizeof(path), "%s%s", root, r->cgroup);
+	errno = 0;
 	if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
 		p_err("rule '%s': no cgroup '%s' (%s: %s)", r->name, r->cgroup, path,
 		      errno ? strerror(errno) : "not a directory");
@@ -139,14 +203,19 @@ static int resolve_cgroup(const struct pb_rule *r, __u64 *id, __u32 *level)
 	 * without CONFIG_FHANDLE it is the inode number on 64-bit kernels.
 	 */
 	if (!name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0))
-		*id = h.id;
+		b->cgroup_id = h.id;
 	else
-		*id = st.st_ino;
-	*level = 0;
+		b->cgroup_id = st.st_ino;
+	b->cgroup_level = 0;
 	for (const char *s = r->cgroup; *s; s++)
 		if (*s == '/' && s[1])
-			(*level)++;
-	if (*level)
+			b->cgroup_level++;
+	/*
+	 * Written in a cgroup namespace, the path's depth is counted from the
+	 * namespace's root, whose own depth user space cannot see.
+	 */
+	b->cgroup_levels = init_ns ? 1 : PB_CGROUP_NS_LEVELS;
+	if (b->cgroup_level)
 		warn_controllers(r, path);
 	return 0;
 }
@@ -158,8 +227,7 @@ static int resolve_rule(const struct pb_rule *r, struct pb_bpf_rule *b)
 	for (unsigned int d = 0; d < r->ndevs; d++)
 		if (resolve_dev(r, &r->devs[d], &b->devs[d], &b->dev_whole[d]))
 			return -1;
-	if ((r->match & PB_MATCH_CGROUP) &&
-	    resolve_cgroup(r, &b->cgroup_id, &b->cgroup_level))
+	if ((r->match & PB_MATCH_CGROUP) && resolve_cgroup(r, b))
 		return -1;
 	b->flags_set = r->flags_set;
 	b->flags_clear = r->flags_clear;

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Where the cgroup2 hierarchy is, and whether its paths are the kernel's. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include "cgroup2.h"
+
+#define DEFAULT_ROOT	"/sys/fs/cgroup"
+/* include/linux/proc_ns.h: the inode of the initial cgroup namespace */
+#define PROC_CGROUP_INIT_INO	0xEFFFFFFBU
+
+static int open_cgroup2(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct statfs fs;
+
+	if (fd < 0)
+		return -1;
+	if (fstatfs(fd, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC) {
+		close(fd);
+		errno = ENOENT;
+		return -1;
+	}
+	return fd;
+}
+
+/* Undo mountinfo's octal escapes (\040 for a space) in place. */
+static void unescape(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++, d++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*d = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*d = *s;
+		}
+	}
+	*d = '\0';
+}
+
+int pb_cgroup2_open(char *path, size_t size)
+{
+	char *line = NULL, mnt[4096], type[64];
+	size_t cap = 0;
+	int fd = open_cgroup2(DEFAULT_ROOT);
+	FILE *f;
+
+	if (fd >= 0) {
+		if (path)
+			snprintf(path, size, "%s", DEFAULT_ROOT);
+		return fd;
+	}
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f) {
+		errno = ENOENT;
+		return -1;
+	}
+	/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE ... */
+	while (fd < 0 && getline(&line, &cap, f) > 0) {
+		const char *sep = strstr(line, " - ");
+
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+		    sscanf(sep, " - %63s", type) != 1 || strcmp(type, "cgroup2"))
+			continue;
+		unescape(mnt);
+		fd = open_cgroup2(mnt);
+		if (fd >= 0 && path)
+			snprintf(path, size, "%s", mnt);
+	}
+	free(line);
+	fclose(f);
+	if (fd < 0)
+		errno = ENOENT;
+	return fd;
+}
+
+bool pb_cgroup_init_ns(void)
+{
+	struct stat st;
+
+	return !stat("/proc/self/ns/cgroup", &st) && st.st_ino == PROC_CGROUP_INIT_INO;
+}
