@@ -38,7 +38,7 @@ DEBS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev dwarves \
 	libssl-dev kmod cpio xz-utils perl python3 util-linux e2fsprogs \
 	xfsprogs btrfs-progs f2fs-tools dmsetup libcmocka-dev libclang-rt-14-dev libjansson-dev fdisk fio \
 	libmicrohttpd-dev libncurses-dev tmux prometheus libbpf-tools python3-jsonschema curl mdadm \
-	rdma-core ibverbs-providers perftest iproute2
+	rdma-core ibverbs-providers perftest iproute2 mandoc bash-completion
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -153,8 +153,23 @@ $(BUILD)/pinforce: $(addprefix $(BUILD)/obj/,$(PINFORCE_OBJS))
 # The skeletons embed the BPF objects: the installed binaries need nothing
 # else at run time.
 install: $(BUILD)/pinbounce $(BUILD)/pinforce
-	install -d $(DESTDIR)$(PREFIX)/sbin
-	install -m 0755 $(BUILD)/pinbounce $(BUILD)/pinforce $(DESTDIR)$(PREFIX)/sbin/
+	install -d "$(DESTDIR)$(PREFIX)/sbin"
+	install -m 0755 $(BUILD)/pinbounce $(BUILD)/pinforce "$(DESTDIR)$(PREFIX)/sbin/"
+	install -d "$(DESTDIR)$(PREFIX)/share/man/man5" "$(DESTDIR)$(PREFIX)/share/man/man8"
+	install -m 0644 man/pinbounce.policy.5 "$(DESTDIR)$(PREFIX)/share/man/man5/"
+	install -m 0644 man/pinbounce.8 man/pinforce.8 "$(DESTDIR)$(PREFIX)/share/man/man8/"
+	install -d "$(DESTDIR)$(PREFIX)/share/bash-completion/completions"
+	install -m 0644 dist/bash-completion/pinbounce \
+		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions/"
+	ln -sf pinbounce "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/pinforce"
+	install -d $(BUILD)/systemd "$(DESTDIR)$(PREFIX)/lib/systemd/system"
+	for unit in pinbounce-policy.service pinbounce-exporter.service; do \
+		sed 's|@SBINDIR@|$(PREFIX)/sbin|g' dist/systemd/$$unit > $(BUILD)/systemd/$$unit || exit 1; \
+		install -m 0644 $(BUILD)/systemd/$$unit "$(DESTDIR)$(PREFIX)/lib/systemd/system/" || exit 1; \
+	done
+	install -d "$(DESTDIR)/etc/pinbounce"
+	test -e "$(DESTDIR)/etc/pinbounce/pinbounce.policy" || \
+		install -m 0644 dist/pinbounce.policy "$(DESTDIR)/etc/pinbounce/pinbounce.policy"
 
 $(BUILD)/tests/pinwrite: tests/vm/pinwrite.c include/pinfix.h | $(BUILD)/tests
 	$(msg) CC $@

@@ -36,6 +36,9 @@ result $? host
 tests/export-host.sh
 result $? export-host
 
+tests/install.sh
+result $? install
+
 tests/kernel-patch.sh "$kdir"
 result $? kernel-patch
 
