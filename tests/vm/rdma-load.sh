@@ -12,8 +12,9 @@
 # pinned pages as a NIC's DMA would, with no fault and no page_mkwrite.  On
 # the other CPU, dd overwrites the region through write() and fsync()s it,
 # over and over, as any program writing the file would.  Prints one line,
-#   rdma: fsyncs=N fsync_failures=N gbit=X
-# and fails when perftest does.
+#   rdma: fsyncs=N fsync_failures=N gbit=X writes=N
+# and fails when perftest does; exits 3 when no RDMA write completed while
+# perftest sampled (a run that loaded nothing: its caller runs it again).
 set -euo pipefail
 
 [ $# = 5 ] || { echo "usage: $0 RXE GID_INDEX PORT FILE SECONDS" >&2; exit 2; }
@@ -71,7 +72,11 @@ fi
 # busy host), it reports 0: the bandwidth is then unknown ("-"), the rest of
 # the run stands.
 gbit=$(awk '/BW average/ { getline; print $4; exit }' "$out/client")
-if grep -q 'Correlation coefficient' "$out/client"; then
+writes=$(awk '/BW average/ { getline; print $2; exit }' "$out/client")
+if [ "$writes" = 0 ]; then
+	echo "rdma-load: no RDMA write completed while perftest sampled" >&2
+	exit 3
+elif grep -q 'Correlation coefficient' "$out/client"; then
 	echo "rdma-load: perftest could not time itself: $(grep 'Correlation coefficient' "$out/client")" >&2
 	gbit=-
 elif ! awk -v g="$gbit" 'BEGIN { exit !(g + 0 > 0) }'; then
@@ -79,4 +84,4 @@ elif ! awk -v g="$gbit" 'BEGIN { exit !(g + 0 > 0) }'; then
 	echo "rdma-load: no average bandwidth in ib_write_bw's report (got '$gbit')" >&2
 	exit 1
 fi
-echo "rdma: fsyncs=$fsyncs fsync_failures=$failures gbit=$gbit"
+echo "rdma: fsyncs=$fsyncs fsync_failures=$failures gbit=$gbit writes=${writes:--}"
