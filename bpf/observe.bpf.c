@@ -7,8 +7,13 @@
  * pages run two more.  Only a kernel whose bios carry no submission time
  * adds one at submission, with a hash of writes in flight.
  *
- * On a kernel without the bounce series only the write latency programs
- * load; user space turns the others off and says so.
+ * And on any kernel, as each write completes: the page-cache pages it
+ * carried that were pinned for DMA and written as they were, the writes a
+ * disk that needs stable writes may fail or store corrupt.
+ *
+ * On a kernel without the bounce series only the write latency and the
+ * pinned-writeback programs load; user space turns the others off and
+ * says so.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -16,6 +21,7 @@
 #include <bpf/bpf_core_read.h>
 #include "pinbounce.h"
 #include "pb_common.bpf.h"
+#include "pb_pages.bpf.h"
 
 #define MAX_KEYS	4096
 #define MAX_INFLIGHT	65536
@@ -254,6 +260,7 @@ int BPF_PROG(pb_write_done, struct request *rq, blk_status_t error, unsigned int
 		/* read through BPF_CORE_READ: bi_private is untyped */
 		struct bio *orig = bounced ? (struct bio *)bio->bi_private : bio;
 		__u64 start = 0, key = (__u64)orig;
+		__u32 pinned_wb;
 
 		done += bio->bi_iter.bi_size;
 		if (done > nr_bytes)
@@ -277,6 +284,17 @@ int BPF_PROG(pb_write_done, struct request *rq, blk_status_t error, unsigned int
 		if (start)
 			hist_add(bio->bi_bdev->bd_dev,
 				 bounced ? PB_HIST_WRITE_BOUNCED : PB_HIST_WRITE, now - start);
+		/*
+		 * Pinned page-cache pages that reach the disk as they were: a
+		 * bounce clone carries copies, which are not page cache.
+		 */
+		pinned_wb = pb_bio_pinned_wb(pb_addr(bio));
+		if (pinned_wb) {
+			struct pb_obs_counters *c = counters_of(bio);
+
+			if (c)
+				__sync_fetch_and_add(&c->pinned_wb_pages, pinned_wb);
+		}
 		/*
 		 * Writeback marked it: pinned pages added to it were noted.
 		 * A bounce clone is not marked, but has the bio's disk and blkcg.

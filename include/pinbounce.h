@@ -64,9 +64,8 @@ struct pb_bpf_rule {
 	__u8 dev_whole[PB_MAX_DEVS];	/* 1: the disk and all its partitions */
 	__u64 cgroup_id;		/* kernfs id of the cgroup directory */
 	__u32 cgroup_level;		/* its depth, 0 for the root */
-	__u32 cgroup_levels;		/* levels tried from there: 1, or
-					 * PB_CGROUP_NS_LEVELS when written in
-					 * a cgroup namespace */
+	/* levels tried from there: 1, or PB_CGROUP_NS_LEVELS when written in a cgroup namespace */
+	__u32 cgroup_levels;
 	__u32 flags_set, flags_clear;	/* enum pb_flag */
 	__u32 pinned_min;
 	__u64 size_min, size_max;	/* bytes, inclusive */
@@ -171,6 +170,36 @@ struct pb_hist {
 	__u64 slots[PB_HIST_SLOTS];
 	__u64 sum_ns;
 	__u64 count;
+};
+
+/*
+ * The census of page-cache pages pinned for DMA (bpf/pins.bpf.c): one
+ * entry a pinned page, keyed by the address of its struct page.
+ */
+enum pb_pin_flags {
+	PB_PIN_LONGTERM = 1 << 0,	/* FOLL_LONGTERM: held until released */
+	/* pinned before the census started: met under writeback, owner unknown */
+	PB_PIN_UNSEEN = 1 << 1,
+	/* a block device's own page cache: dev is that device */
+	PB_PIN_BLOCKDEV = 1 << 2,
+};
+
+#define PB_COMM_LEN	16
+
+struct pb_pin {
+	__u64 since_ns;			/* CLOCK_MONOTONIC, when seen first */
+	__u64 ino;			/* the file's inode number */
+	__u64 cgroup_id;		/* the pinning task's cgroup v2 */
+	__u32 dev;			/* its superblock's dev_t (kernel encoding) */
+	__u32 tgid, pid;
+	__u32 flags;			/* enum pb_pin_flags */
+	char comm[PB_COMM_LEN];
+};
+
+/* Census updates lost, by cause: the table full. */
+enum pb_pin_drop {
+	PB_PIN_DROP_FULL = 0,
+	PB_PIN_NR_DROPS,
 };
 
 #endif

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Everything `make check` runs after the build: the series' own checks on the
-# host, then the VM tests on the patched kernel.  Ends with one line,
-# "N passed, N failed".
+# host, then the VM tests on the patched kernel, and those that need no
+# series on stock 6.1.  Ends with one line, "N passed, N failed".
 #
-#   tests/check.sh VM_TEST...
+#   [PB_STOCK_TESTS="TEST..."] tests/check.sh VM_TEST...
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo" || exit 1
@@ -48,16 +48,28 @@ result $? kernel-bisect
 tests/vm-selftest.sh "$kdir"
 result $? vm-runner
 
-tests/vm/run.sh "$kdir" "$@" | tee build/vm.out
-vm_rc=${PIPESTATUS[0]}
-vm_pass=$(sed -n 's/^vm: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' build/vm.out)
-vm_fail=$(sed -n 's/^vm: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' build/vm.out)
-if [ -z "$vm_pass" ]; then
-	result 1 "vm (runner failed)"
-else
-	pass=$((pass + vm_pass))
-	fail=$((fail + vm_fail))
-	[ "$vm_rc" = 0 ] || [ "$vm_fail" != 0 ] || result 1 "vm (runner status $vm_rc)"
+# vm NAME KDIR TEST...: the VM tests on KDIR, counted one by one.
+vm() {
+	local name=$1 kdir=$2 rc passed failed
+	shift 2
+	tests/vm/run.sh "$kdir" "$@" | tee "build/$name.out"
+	rc=${PIPESTATUS[0]}
+	passed=$(sed -n 's/^vm: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "build/$name.out")
+	failed=$(sed -n 's/^vm: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "build/$name.out")
+	if [ -z "$passed" ]; then
+		result 1 "$name (runner failed)"
+	else
+		pass=$((pass + passed))
+		fail=$((fail + failed))
+		[ "$rc" = 0 ] || [ "$failed" != 0 ] || result 1 "$name (runner status $rc)"
+	fi
+}
+
+vm vm "$kdir" "$@"
+# What needs no series, on the kernel it patches (PB_STOCK_TESTS).
+if [ -n "${PB_STOCK_TESTS:-}" ]; then
+	PB_FIXTURE=$repo/build/fixture-stock/pinfix.ko vm vm-stock "$(cat build/kdir-stock)" \
+		$PB_STOCK_TESTS
 fi
 
 echo "$pass passed, $fail failed"

@@ -234,13 +234,17 @@ check "pinbounce_build_info with version and libbpf" \
 	grep -qE '^pinbounce_build_info\{version="[^"]+",libbpf="v[0-9.]+"\} 1$' "$m"
 check "pinbounce_bpf_stats_enabled 1" [ "$(metric pinbounce_bpf_stats_enabled)" = 1 ]
 # The write-latency observers this kernel runs (pb_write_queued only where
-# bios carry no submission time) and no policy program.
+# bios carry no submission time), the census's programs and no policy
+# program.
 progs=$(grep -c '^pinbounce_bpf_program_runs_total{' "$m")
 check "pinbounce_bpf_programs_attached = programs with run counters ($progs)" \
 	[ "$(metric pinbounce_bpf_programs_attached)" = "$progs" ]
 check "pb_write_done listed" grep -q '^pinbounce_bpf_program_runs_total{program="pb_write_done"}' "$m"
-check "only write-latency programs here" \
-	bash -c "! grep '^pinbounce_bpf_program_runs_total{' '$m' | grep -v 'program=\"pb_write_'"
+check "only write-latency and census programs here" \
+	bash -c "! grep '^pinbounce_bpf_program_runs_total{' '$m' | grep -v 'program=\"pb_\(write_\|pin\|unpin\)'"
+check "the census pb_pins_queued listed" \
+	grep -q '^pinbounce_bpf_program_runs_total{program="pb_pins_queued"}' "$m"
+check "pinbounce_census_pin_tracking present" [ -n "$(metric pinbounce_census_pin_tracking)" ]
 written=$(sed -n 's/^pinbounce_bpf_program_runs_total{program="\(pb_write_[a-z_]*\)"}.*/\1/p' "$m")
 for p in $written; do
 	runs=$(metric "pinbounce_bpf_program_runs_total{program=\"$p\"}")

@@ -54,6 +54,9 @@ static void test_default(void **state)
 	assert_int_equal(pol.default_action, PB_ACTION_DEFAULT);
 }
 
+#define PATHS_RULE \
+	"rule p dev /dev/sdb1,/dev/disk/by-path/pci-0000:00:1f.2-ata-1,/dev/mapper/vg-lv action bounce"
+
 static void test_dev(void **state)
 {
 	const struct pb_rule *r;
@@ -71,7 +74,7 @@ static void test_dev(void **state)
 	assert_string_equal(r->devs[3].name, "cciss!c0d0");
 	assert_int_equal(r->action, PB_ACTION_BOUNCE);
 	/* paths, resolved at load: colons are theirs, not MAJOR:MINOR */
-	r = parse_one("rule p dev /dev/sdb1,/dev/disk/by-path/pci-0000:00:1f.2-ata-1,/dev/mapper/vg-lv action bounce");
+	r = parse_one(PATHS_RULE);
 	assert_int_equal(r->ndevs, 3);
 	assert_string_equal(r->devs[0].name, "/dev/sdb1");
 	assert_string_equal(r->devs[1].name, "/dev/disk/by-path/pci-0000:00:1f.2-ata-1");
@@ -313,13 +316,15 @@ static void test_lint(void **state)
 	l = lint("rule a size 4k-1m action bounce\nrule b size 8k-2m cgroup /x action bounce\n"
 		 "rule c size 4k- action bounce\nrule d action bounce\n");
 	assert_int_equal(l->n, 0);
-	l = lint("rule a cgroup /x flags sync action bounce\nrule b cgroup /x/y flags sync,!fua action bounce\n"
+	l = lint("rule a cgroup /x flags sync action bounce\n"
+		 "rule b cgroup /x/y flags sync,!fua action bounce\n"
 		 "rule c cgroup /xy flags sync action bounce\n");
 	assert_int_equal(l->n, 1);
 	assert_string_equal(l->msg[0],
 			    "rule 'b' never matches: rule 'a' before it matches every bio it would");
 	/* an audit rule decides nothing: it shadows nothing */
-	l = lint("rule a action bounce audit\nrule b pinned 2 action bounce\nrule c pinned 3 action bounce\n");
+	l = lint("rule a action bounce audit\nrule b pinned 2 action bounce\n"
+		 "rule c pinned 3 action bounce\n");
 	assert_int_equal(l->n, 1);
 	assert_string_equal(l->msg[0],
 			    "rule 'c' never matches: rule 'b' before it matches every bio it would");

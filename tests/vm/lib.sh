@@ -330,16 +330,16 @@ PB=${PB_CLI:-$REPO/build/san/pinbounce}
 
 # json EXPR: evaluate the Python expression EXPR on the JSON document on
 # stdin, bound to j.
-# wait_observers N [PID...]: until N pinbounce commands have their
-# observers attached (a program shows when loaded, its link once attached),
-# failing early if one of the PIDs exits.
-wait_observers() {
-	local want=$1 i n id links p
-	shift
+# wait_attached PROG N [PID...]: until N pinbounce commands have their BPF
+# program PROG attached (a program shows when loaded, its link once
+# attached), failing early if one of the PIDs exits.
+wait_attached() {
+	local prog=$1 want=$2 i n id links p
+	shift 2
 	for ((i = 0; i < 600; i++)); do
 		links=$(bpftool link show 2> /dev/null || true)
 		n=0
-		for id in $(bpftool prog show name pb_decided 2> /dev/null |
+		for id in $(bpftool prog show name "$prog" 2> /dev/null |
 			    sed -n 's/^\([0-9]*\): .*/\1/p'); do
 			grep -qE "prog $id( |$)" <<< "$links" && n=$((n + 1))
 		done
@@ -351,8 +351,11 @@ wait_observers() {
 		done
 		sleep 0.1
 	done
-	fail "$want pinbounce observers did not attach"
+	fail "$want pinbounce $prog programs did not attach"
 }
+
+# wait_observers N [PID...]: the same for the observers.
+wait_observers() { wait_attached pb_decided "$@"; }
 
 # in_cgroup CG CMD...: run CMD as a member of cgroup CG (a path below
 # /sys/fs/cgroup): its writeback is charged there.

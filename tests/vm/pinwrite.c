@@ -9,7 +9,8 @@
  *            [-H SECONDS] [-K SECONDS] [-L BYTE] [-U] [-s] [-V] FILE
  *
  * -H holds the pages pinned (and the writer running) for SECONDS before the
- * rounds, after printing "pinwrite: holding N pages".  -U unpins them
+ * rounds, after printing "pinwrite: holding N pages"; SIGUSR1 ends the hold
+ * early.  -U unpins them
  * through the fixture before the rounds, keeping the fixture open.  -K keeps
  * them pinned (and the writer running) for SECONDS after the rounds, after
  * printing "pinwrite: kept N pages": what the last write back sent is on
@@ -36,6 +37,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +54,11 @@
 #define USER_LEN	64
 #define SUBPAGE		1024	/* the block size of the sub-page writes */
 #define LATE_LEN	1024	/* what -L writes, at the start of each page */
+
+static void end_hold(int sig)
+{
+	(void)sig;
+}
 
 static void die(const char *what)
 {
@@ -236,6 +243,8 @@ int main(int argc, char **argv)
 	}
 
 	if (hold) {
+		/* a handler, not SIG_IGN: the signal must interrupt sleep() */
+		signal(SIGUSR1, end_hold);
 		printf("pinwrite: holding %ld pages\n", pinned);
 		fflush(stdout);
 		sleep(hold);

@@ -3,6 +3,7 @@
 #ifndef PB_CLI_H
 #define PB_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <time.h>
 #include <jansson.h>
@@ -61,6 +62,15 @@ int do_hist(int argc, char **argv);
 int do_top(int argc, char **argv);
 int do_export(int argc, char **argv);
 int do_trace(int argc, char **argv);
+int do_pins(int argc, char **argv);
+
+/*
+ * [interval [count]]: a positive number of seconds below 10^6, a whole
+ * positive count; 0 for those not given.  -1 when malformed.
+ */
+int pb_interval_args(int argc, char **argv, double *interval, long *count);
+/* Sleep @secs, or until a signal handler sets *@stop. */
+void pb_sleep(double secs, volatile sig_atomic_t *stop);
 
 /* The policy in force and its rules' hits, for the live views. */
 struct pb_rule_view {

@@ -500,11 +500,14 @@ int do_export(int argc, char **argv)
 		ret = PB_EXIT_ERROR;
 		goto out_mask;
 	}
+	/* the census is worth having, not worth failing for */
+	if (pb_census_open(&e.census))
+		p_warn("export: no census of pinned pages: see the error above");
 	e.cgroups = pb_cgroups_new();
 	e.start_time = pb_clock(CLOCK_REALTIME);
 	e.process_start = process_start_time();
 	if (!e.o.bounce)
-		p_info("export: no pinned-page counters nor bounce histograms: %s", PB_NO_BOUNCE);
+		p_info("export: no bounce decisions nor bounce histograms: %s", PB_NO_BOUNCE);
 	e.stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (e.stats_fd < 0)
 		p_info("export: cannot enable the BPF run-time statistics (%s): the program run counters will not count",
@@ -512,6 +515,7 @@ int do_export(int argc, char **argv)
 	ret = run(&e, &opt, sock, sa.ss_family, &sigs);
 	if (e.stats_fd >= 0)
 		close(e.stats_fd);
+	pb_census_close(&e.census);
 	pb_obs_close(&e.o);
 	pb_cgroups_free(e.cgroups);
 	free(e.gone);

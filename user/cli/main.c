@@ -131,6 +131,7 @@ static const struct cmd main_cmds[] = {
 	{ "top", do_top },
 	{ "export", do_export },
 	{ "trace", do_trace },
+	{ "pins", do_pins },
 	{ "batch", do_batch },
 	{ "help", do_help },
 	{ NULL, NULL },
@@ -230,7 +231,7 @@ static int do_help(int argc, char **argv)
 	(void)argv;
 	if (json_output) {
 		static const char objects[] =
-			"policy|status|detach|stats|hist|top|export|trace|batch|help";
+			"policy|status|detach|stats|hist|top|export|trace|pins|batch|help";
 
 		json_print(json_pack("{s:s++}", "help", "pinbounce [-j|-p] {", objects, "}"));
 		return PB_EXIT_OK;
@@ -240,7 +241,7 @@ static int do_help(int argc, char **argv)
 		"       pinbounce --version\n"
 		"\n"
 		"       OBJECT := { policy | status | detach | stats | hist | top | export |\n"
-		"                   trace | batch }\n"
+		"                   trace | pins | batch }\n"
 		"       OPTIONS := { -j|--json | -p|--pretty | --max-rows N }\n"
 		"\n"
 		"pinbounce policy help    load, check and change the bounce policy\n"
@@ -255,13 +256,16 @@ static int do_help(int argc, char **argv)
 		"                         serve the counters to Prometheus\n"
 		"pinbounce trace [-d DISK] [--json FILE] [--expect EXPR]... -- CMD [ARGS]\n"
 		"                         run CMD under the observers; fail on expectations\n"
+		"pinbounce pins [-d DISK] [interval [count]]\n"
+		"                         am I exposed? who pins which pages of which file,\n"
+		"                         on any kernel\n"
 		"pinbounce batch file FILE|-  run the commands in FILE, one a line\n"
 		"\n"
 		"--max-rows N: N rows of counters (disk and cgroup) and of histograms\n"
 		"(disk and kind) for the observers (default: 4096 and 1024, fewer with\n"
 		"many CPUs: 16 MiB a table at most).\n"
 		"\n"
-		"Exit status: 0 success, 1 error, 2 bad command line.\n");
+		"Exit status: 0 success, 1 error, 2 bad command line.  See pinbounce(8).\n");
 	return PB_EXIT_OK;
 }
 

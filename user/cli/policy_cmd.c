@@ -411,15 +411,6 @@ out:
 	return err;
 }
 
-/* A device as the rule names it: its name, path or MAJOR:MINOR. */
-static void dev_written(const struct pb_dev_spec *d, char *buf, size_t size)
-{
-	if (d->name[0])
-		snprintf(buf, size, "%s", d->name);
-	else
-		snprintf(buf, size, "%u:%u", d->major, d->minor);
-}
-
 /*
  * What the name resolves to now, against @dev, what it resolved to at
  * load: "" when the same, "gone" when it names nothing, else the new
@@ -449,7 +440,7 @@ static json_t *resolved_json(const struct pb_rule *r, const struct pb_bpf_rule *
 		for (unsigned int d = 0; d < b->ndevs && d < PB_MAX_DEVS; d++) {
 			char name[PB_DEVNAME_MAX], num[32], now[32];
 
-			dev_written(&r->devs[d], name, sizeof(name));
+			pb_dev_spec_name(&r->devs[d], name, sizeof(name));
 			snprintf(num, sizeof(num), "%u:%u", PB_MAJOR(b->devs[d]),
 				 PB_MINOR(b->devs[d]));
 			dev_now(&r->devs[d], b->devs[d], now, sizeof(now));
@@ -475,10 +466,10 @@ static void print_resolved(const struct pb_rule *r, const struct pb_bpf_rule *b)
 	if (!(r->match & (PB_MATCH_DEV | PB_MATCH_CGROUP)))
 		return;
 	printf("\t# resolved at load:");
-	for (unsigned int d = 0; (r->match & PB_MATCH_DEV) && d < b->ndevs && d < PB_MAX_DEVS; d++) {
+	for (unsigned int d = 0; r->match & PB_MATCH_DEV && d < b->ndevs && d < PB_MAX_DEVS; d++) {
 		char name[PB_DEVNAME_MAX], now[32];
 
-		dev_written(&r->devs[d], name, sizeof(name));
+		pb_dev_spec_name(&r->devs[d], name, sizeof(name));
 		dev_now(&r->devs[d], b->devs[d], now, sizeof(now));
 		printf("%s %s=%u:%u%s", sep, name, PB_MAJOR(b->devs[d]), PB_MINOR(b->devs[d]),
 		       b->dev_whole[d] ? " and its partitions" : "");
@@ -491,7 +482,7 @@ static void print_resolved(const struct pb_rule *r, const struct pb_bpf_rule *b)
 	if (r->match & PB_MATCH_CGROUP)
 		printf("%s cgroup id %llu at level %u%s", sep, (unsigned long long)b->cgroup_id,
 		       b->cgroup_level,
-		       b->cgroup_levels > 1 ? " (in a cgroup namespace: the levels below too)" : "");
+		       b->cgroup_levels > 1 ? " (in a cgroup namespace: and below)" : "");
 	putchar('\n');
 }
 
@@ -582,7 +573,7 @@ static int do_policy_help(int argc, char **argv)
 		"       pinbounce policy show             the policy in force, with hit counts\n"
 		"       pinbounce policy clear            no rules: the kernel decides\n"
 		"\n"
-		"A policy is 'default ACTION' and 'rule NAME CLAUSE...' lines; see README.md.\n");
+		"A policy is 'default ACTION' and 'rule NAME CLAUSE...' lines; see pinbounce.policy(5).\n");
 	return PB_EXIT_OK;
 }
 

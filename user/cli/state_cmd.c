@@ -51,8 +51,8 @@ int do_status(int argc, char **argv)
 			       info.prog_id, PB_PIN_DIR);
 		else
 			printf("attached:     nothing\n");
-		printf("policy:       generation %llu, %u rules\n",
-		       (unsigned long long)b->generation, b->nrules);
+		printf("policy:       generation %llu, %u rule%s\n",
+		       (unsigned long long)b->generation, b->nrules, b->nrules == 1 ? "" : "s");
 	}
 	state_close(&st);
 	free(b);

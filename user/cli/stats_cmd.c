@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "blockdev.h"
 #include "cli.h"
 #include "observe.h"
 #include "report.h"
@@ -78,24 +79,24 @@ static void print_stats(const struct watch *w, const struct pb_span *sp)
 		return;
 	}
 	timestamp(tbuf, sizeof(tbuf));
-	if (!sp->o->bounce) {
-		printf("%s  unavailable: pinned-page counters: %s\n", tbuf, PB_NO_BOUNCE);
-		return;
-	}
-	printf("%-8s  %-10s", tbuf, "DEVICE");
+	if (!sp->o->bounce)
+		printf("%s  unavailable: bounce decisions: %s\n", tbuf, PB_NO_BOUNCE);
+	/* STABLE: the disk needs stable writes, where PINWB/s is exposure */
+	printf("%-8s  %-10s %6s", tbuf, "DEVICE", "STABLE");
 	for (unsigned int j = 0; j < PB_NR_COUNTERS; j++)
-		if (pb_counter_info[j].stats_col[0])
+		if (pb_counter_info[j].stats_col[0] && pb_counter_available(sp->o, j))
 			printf(" %9s", pb_counter_info[j].stats_col);
 	putchar('\n');
 	for (unsigned int i = 0; i < n; i++) {
 		struct pb_obs_counters c;
 
 		pb_span_counters(sp, devs[i], true, &c);
-		printf("%-8s  %-10s", "", pb_dev_name(devs[i], name, sizeof(name)));
+		printf("%-8s  %-10s %6s", "", pb_dev_name(devs[i], name, sizeof(name)),
+		       pb_dev_stable(devs[i]) ? "yes" : "no");
 		for (unsigned int j = 0; j < PB_NR_COUNTERS; j++) {
 			const struct pb_counter_info *ci = &pb_counter_info[j];
 
-			if (ci->stats_col[0])
+			if (ci->stats_col[0] && pb_counter_available(sp->o, j))
 				printf(" %9.*f", ci->scale > 1 ? 2 : 0,
 				       pb_counter_get(&c, j, -1) * k / ci->scale);
 		}
@@ -193,6 +194,27 @@ static bool positive(const char *s, double *v)
 	return !errno && end != s && !*end && *v > 0 && *v < 1e6;
 }
 
+int pb_interval_args(int argc, char **argv, double *interval, long *count)
+{
+	double c = 0;
+
+	*interval = 0;
+	*count = 0;
+	if (argc > 2 || (argc >= 1 && !positive(argv[0], interval)) ||
+	    (argc == 2 && (!positive(argv[1], &c) || c != (long)c)))
+		return -1;
+	*count = (long)c;
+	return 0;
+}
+
+void pb_sleep(double secs, volatile sig_atomic_t *stop)
+{
+	struct timespec ts = { (time_t)secs, (long)((secs - (time_t)secs) * 1e9) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR && !*stop)
+		;
+}
+
 static int watch(const struct watch *w, __u32 only, double interval, long count)
 {
 	struct pb_obs_snap base, prev, cur;
@@ -216,13 +238,8 @@ static int watch(const struct watch *w, __u32 only, double interval, long count)
 			pause();
 	}
 	for (;;) {
-		if (interval) {
-			struct timespec ts = { (time_t)interval,
-					       (long)((interval - (time_t)interval) * 1e9) };
-
-			while (nanosleep(&ts, &ts) && errno == EINTR && !stop)
-				;
-		}
+		if (interval)
+			pb_sleep(interval, &stop);
 		if (pb_obs_snapshot(&o, &cur)) {
 			err = -1;
 			break;
@@ -244,8 +261,9 @@ static int watch(const struct watch *w, __u32 only, double interval, long count)
 /* [-d DISK] [-m] [interval [count]], -m for hist only. */
 static int parse_and_watch(struct watch *w, int argc, char **argv, const char *usage)
 {
-	double interval = 0, count = 0;
+	double interval = 0;
 	__u32 only = 0;
+	long count = 0;
 
 	while (argc && argv[0][0] == '-') {
 		if (!strcmp(argv[0], "-d") && argc >= 2) {
@@ -262,12 +280,11 @@ static int parse_and_watch(struct watch *w, int argc, char **argv, const char *u
 		argc--;
 		argv++;
 	}
-	if (argc > 2 || (argc >= 1 && !positive(argv[0], &interval)) ||
-	    (argc == 2 && (!positive(argv[1], &count) || count != (long)count))) {
+	if (pb_interval_args(argc, argv, &interval, &count)) {
 		p_err("usage: %s", usage);
 		return PB_EXIT_USAGE;
 	}
-	return watch(w, only, interval, (long)count);
+	return watch(w, only, interval, count);
 }
 
 int do_stats(int argc, char **argv)

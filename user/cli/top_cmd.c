@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <curses.h>
 #include <term.h>	/* setupterm(): many lower-case macros, keep names distinct */
+#include "blockdev.h"
 #include "cli.h"
 #include "observe.h"
 #include "report.h"
@@ -50,7 +51,7 @@ static void on_signal(int sig)
 struct col {
 	const char *title;
 	int key;
-	int counter;		/* enum pb_counter (needs the bounce series), or -1 */
+	int counter;		/* enum pb_counter, or -1 */
 	double scale;		/* of a counter: the rate shown is divided by it */
 	unsigned int hist;	/* p99 of this histogram kind, with @is_hist */
 	bool is_hist;
@@ -90,6 +91,7 @@ struct dev_row {
 	char name[32];
 	double rate[MAX_COLS];	/* counters per second, p99s in ns (NAN: none) */
 	double total[MAX_COLS];	/* the same since top started */
+	bool stable;		/* the disk needs stable writes */
 };
 
 /*
@@ -271,6 +273,7 @@ static int build_rows(struct top *t)
 
 		r->dev = devs[i];
 		pb_dev_name(devs[i], r->name, sizeof(r->name));
+		r->stable = pb_dev_stable(devs[i]);
 		pb_span_counters(&sp, devs[i], true, &c);
 		fill_values(r->rate, &c, k);
 		pb_span_counters(&sp, devs[i], false, &c);
@@ -365,7 +368,7 @@ static __printf(3, 4) void put(int row, attr_t attr, const char *fmt, ...)
 }
 
 static const char keys_help[] =
-	"q:quit r:reverse </>:column d:DEVICE p:PIN g:PAGE b:BNC m:MiB t:PASS c,w,W:p99";
+	"q:quit r:reverse </>:column d:DEVICE p:PIN g:PAGE b:BNC m:MiB t:PASS x:PINWB c,w,W:p99";
 
 static const char *sort_order(const struct top *t)
 {
@@ -395,7 +398,7 @@ static void draw_header(struct top *t)
 	if (status[0])
 		put(2, A_BOLD, "%s", status);
 	else if (!t->o.bounce)
-		put(2, A_BOLD, "counters n/a: %s", PB_NO_BOUNCE);
+		put(2, A_BOLD, "bounce counters n/a: %s", PB_NO_BOUNCE);
 	else if (!t->sampled)
 		put(2, A_NORMAL, "rates after the first interval");
 	else if (dropped)
@@ -410,7 +413,7 @@ static void draw_cell(char *line, size_t size, int col, const struct top *t, con
 	char buf[32];
 	const char *s;
 
-	if (cols[col].counter >= 0 && !t->o.bounce)
+	if (cols[col].counter >= 0 && !pb_counter_available(&t->o, cols[col].counter))
 		s = "n/a";
 	else if (cols[col].is_hist)
 		s = cols[col].hist != PB_HIST_WRITE && !t->o.bounce ? "n/a" :
@@ -427,7 +430,7 @@ static void draw_cell(char *line, size_t size, int col, const struct top *t, con
 /* The device table from @row, in at most @space rows. */
 static void draw_devices(struct top *t, int row, int space)
 {
-	int per = t->o.bounce ? 2 : 1, fit;
+	int per = 2, fit;
 	char line[256];
 
 	if (space < 1)
@@ -459,9 +462,8 @@ static void draw_devices(struct top *t, int row, int space)
 		for (int col = 1; col < nr_cols; col++)
 			draw_cell(line, sizeof(line), col, t, r->rate, true);
 		put(row++, A_NORMAL, "%s", line);
-		if (per < 2)
-			continue;
-		snprintf(line, sizeof(line), "%-*s", DEV_W, "  total");
+		/* SW: the disk needs stable writes, where PINWB is exposure */
+		snprintf(line, sizeof(line), "%-*s", DEV_W, r->stable ? "  total SW" : "  total");
 		for (int col = 1; col < nr_cols; col++)
 			draw_cell(line, sizeof(line), col, t, r->total, false);
 		put(row++, A_DIM, "%s", line);
@@ -560,7 +562,7 @@ static void draw_rules(struct top *t, int row, int space)
 static void draw(struct top *t)
 {
 	const struct pb_policy_view *v = t->view;
-	int avail = LINES - HEAD_ROWS + 1, per = t->o.bounce ? 2 : 1;
+	int avail = LINES - HEAD_ROWS + 1, per = 2;
 	int need_dev = 1 + (t->nrows ? (int)t->nrows * per : 1);
 	int need_pol = t->view_ok && v->attached ? 3 + (int)v->nrules : 1;
 	int pol, dev;

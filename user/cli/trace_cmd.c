@@ -34,6 +34,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "blockdev.h"
 #include "cli.h"
 #include "observe.h"
 #include "report.h"
@@ -47,7 +48,7 @@
  * or split by who decided (_policy, _kernel); statistics of the histograms;
  * and the run's own figures.
  */
-enum metric_src { M_COUNTER, M_HIST, M_DROPPED, M_DURATION };
+enum metric_src { M_COUNTER, M_EXPOSED, M_HIST, M_DROPPED, M_DURATION };
 enum hist_stat { H_COUNT, H_MEAN, H_P50, H_P99, H_MAX, H_NR };
 
 struct metric {
@@ -98,6 +99,8 @@ static void metrics_init(void)
 			m->decider = d;
 		}
 	}
+	/* pinned_wb_pages of the disks that need stable writes */
+	metric_add("exposed_pages", "", M_EXPOSED);
 	for (unsigned int k = 0; k < PB_NR_HISTS; k++) {
 		for (unsigned int st = 0; st < H_NR; st++) {
 			char prefix[32];
@@ -201,6 +204,27 @@ struct run {
 };
 
 /*
+ * Pinned page-cache pages written as they were to the disks, of those
+ * selected, that need stable writes: the writes that fail or corrupt.
+ */
+static __u64 exposed_pages(const struct pb_span *sp)
+{
+	__u32 devs[256];
+	unsigned int n = pb_snap_devices(sp->cur, sp->only, devs, ARRAY_SIZE(devs));
+	__u64 sum = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct pb_obs_counters c;
+
+		if (!pb_dev_stable(devs[i]))
+			continue;
+		pb_span_counters(sp, devs[i], false, &c);
+		sum += c.pinned_wb_pages;
+	}
+	return sum;
+}
+
+/*
  * The value of @m over the run; NAN with @why set when there is none: the
  * kernel cannot show it, or a histogram has no samples.
  */
@@ -211,7 +235,10 @@ static double value_of(const struct run *r, const struct metric *m, const char *
 		return r->dropped;
 	if (m->src == M_DURATION)
 		return r->duration;
-	if (!r->sp.o->bounce && !(m->src == M_HIST && m->kind == PB_HIST_WRITE)) {
+	if (m->src == M_EXPOSED)
+		return exposed_pages(&r->sp);
+	if ((m->src == M_COUNTER && !pb_counter_available(r->sp.o, m->counter)) ||
+	    (m->src == M_HIST && !r->sp.o->bounce && m->kind != PB_HIST_WRITE)) {
 		*why = "unavailable: " PB_NO_BOUNCE;
 		return NAN;
 	}
@@ -262,7 +289,8 @@ static json_t *metrics_json(const struct run *r)
 
 		if (isnan(v))
 			json_object_set_new(obj, metrics[i].name, json_null());
-		else if (metrics[i].src == M_COUNTER || metrics[i].src == M_DROPPED ||
+		else if (metrics[i].src == M_COUNTER || metrics[i].src == M_EXPOSED ||
+			 metrics[i].src == M_DROPPED ||
 			 (metrics[i].src == M_HIST && metrics[i].stat == H_COUNT))
 			json_object_set_new(obj, metrics[i].name, json_integer((json_int_t)v));
 		else
@@ -309,16 +337,19 @@ static void summary(const struct run *r)
 
 	fprintf(stderr, "pinbounce trace: %.3f s", r->duration);
 	if (!r->sp.o->bounce)
-		fprintf(stderr, "; pinned-page counters and bounce cost unavailable: %s",
-			PB_NO_BOUNCE);
+		fprintf(stderr, "; bounce decisions and cost unavailable: %s", PB_NO_BOUNCE);
 	fputc('\n', stderr);
 	for (unsigned int i = 0; i < n; i++) {
 		struct pb_obs_counters c;
 		struct pb_hist h, hb;
 
 		fprintf(stderr, "  %-10s ", pb_dev_name(devs[i], name, sizeof(name)));
+		pb_span_counters(&r->sp, devs[i], false, &c);
+		fprintf(stderr, "pinned pages written back %llu%s; ",
+			(unsigned long long)c.pinned_wb_pages,
+			!c.pinned_wb_pages ? "" : pb_dev_stable(devs[i]) ?
+			" (exposed: the disk needs stable writes)" : " (no stable writes)");
 		if (r->sp.o->bounce) {
-			pb_span_counters(&r->sp, devs[i], false, &c);
 			fprintf(stderr, "pinned %llu bios %llu pages, ",
 				(unsigned long long)c.pinned_bios,
 				(unsigned long long)c.pinned_pages);

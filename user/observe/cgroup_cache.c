@@ -25,7 +25,6 @@
 #include "cgroup2.h"
 #include "cgroup_cache.h"
 
-
 struct cg_entry {
 	__u64 id;		/* 0: a free slot */
 	char *path;		/* NULL: the last walk did not find it */

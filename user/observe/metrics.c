@@ -13,12 +13,15 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "blockdev.h"
+#include "census.h"
 #include "cgroup_cache.h"
 #include "cli.h"
 #include "metrics.h"
 #include "prom.h"
 #include "report.h"
 #include "observe.skel.h"
+#include "pins.skel.h"
 
 /*
  * Histogram buckets: slot i of the observers holds [2^i, 2^(i+1)) ns, all
@@ -44,7 +47,7 @@ static const char *const decider_names[PB_NR_DECIDERS] = {
 		"sums over cgroups never go back."
 
 /* The families of the observers' counters, from PB_COUNTERS. */
-#define COUNTER_FAMILY(n, split, stats, top, key, scale, help) \
+#define COUNTER_FAMILY(n, series, split, stats, top, key, scale, help) \
 	[PB_CTR_##n] = { "pinbounce_" #n "_total", "counter", help BY_CGROUP },
 
 static const struct family counter_families[PB_NR_COUNTERS] = {
@@ -53,6 +56,7 @@ static const struct family counter_families[PB_NR_COUNTERS] = {
 
 /* One device and cgroup, as the labels name them. */
 struct crow {
+	__u32 dev;
 	char device[64];
 	char cgroup[256];
 	struct pb_obs_counters c;
@@ -180,6 +184,7 @@ static struct crow *counter_rows(struct exporter *e, const struct pb_obs_snap *s
 			continue;	/* else shown as "cgroup:ID" */
 		pb_utf8_escape(rows[m].cgroup, sizeof(rows[m].cgroup), path);
 		dev_name(&dn, r->key.dev, rows[m].device, sizeof(rows[m].device));
+		rows[m].dev = r->key.dev;
 		rows[m++].c = r->c;
 	}
 	more = realloc(rows, (m + e->ngone + 1) * sizeof(*rows));
@@ -192,6 +197,7 @@ static struct crow *counter_rows(struct exporter *e, const struct pb_obs_snap *s
 		memset(&rows[m], 0, sizeof(rows[m]));
 		dev_name(&dn, e->gone[i].dev, rows[m].device, sizeof(rows[m].device));
 		snprintf(rows[m].cgroup, sizeof(rows[m].cgroup), "%s", GONE_CGROUP);
+		rows[m].dev = e->gone[i].dev;
 		rows[m++].c = e->gone[i].c;
 	}
 	*n = merge_rows(rows, m);
@@ -202,6 +208,37 @@ static struct crow *counter_rows(struct exporter *e, const struct pb_obs_snap *s
 	return rows;
 }
 
+static const struct family stable_writes = {
+	"pinbounce_device_stable_writes", "gauge",
+	"1 if the device needs stable writes (its queue's stable_writes: T10-PI, checksums in the device or the layer above), where a page changed while it is written fails the write or is stored corrupt; 0 if not.",
+};
+
+static const struct family exposed = {
+	"pinbounce_exposed_pages_total", "counter",
+	"Page-cache pages written back while pinned for DMA, as they were (not bounced), to a device that needs stable writes: pinbounce_pinned_wb_pages_total of such a device, added up over cgroups. Without the bounce, each is a write that may fail its integrity check or store bytes that do not match their checksum.",
+};
+
+/* Per device: whether it needs stable writes, and its exposed pages. */
+static void put_exposure(struct out *w, const struct crow *rows, unsigned int n)
+{
+	for (unsigned int r = 0; r < n; r++) {
+		struct labels l = {};
+		__u64 sum = 0;
+		bool stable;
+
+		/* rows are sorted by device name: the first of each */
+		if (r && !strcmp(rows[r].device, rows[r - 1].device))
+			continue;
+		stable = pb_dev_stable(rows[r].dev);
+		for (unsigned int i = r; i < n && !strcmp(rows[i].device, rows[r].device); i++)
+			sum += rows[i].c.pinned_wb_pages;
+		prom_label(&l, "device", rows[r].device);
+		prom_sample_u64(w, &stable_writes, &l, stable);
+		if (stable)
+			prom_sample_u64(w, &exposed, &l, sum);
+	}
+}
+
 static void put_counters(struct out *w, struct exporter *e, const struct pb_obs_snap *s)
 {
 	unsigned int n = 0;
@@ -210,6 +247,8 @@ static void put_counters(struct out *w, struct exporter *e, const struct pb_obs_
 	if (!rows)
 		return;
 	for (unsigned int k = 0; k < PB_NR_COUNTERS; k++) {
+		if (!pb_counter_available(&e->o, k))
+			continue;
 		for (unsigned int r = 0; r < n; r++) {
 			if (!pb_counter_info[k].split) {
 				prom_sample_u64(w, &counter_families[k], &rows[r].l,
@@ -225,6 +264,7 @@ static void put_counters(struct out *w, struct exporter *e, const struct pb_obs_
 			}
 		}
 	}
+	put_exposure(w, rows, n);
 	free(rows);
 }
 
@@ -394,7 +434,7 @@ static bool stats_on(const struct exporter *e)
 
 static void put_programs(struct out *w, const struct exporter *e)
 {
-	struct prog_stat ps[16];
+	struct prog_stat ps[32];
 	struct bpf_program *prog;
 	unsigned int n = 0;
 	int fd;
@@ -403,6 +443,14 @@ static void put_programs(struct out *w, const struct exporter *e)
 		fd = bpf_program__fd(prog);
 		if (fd >= 0 && n < ARRAY_SIZE(ps) && prog_stat(fd, bpf_program__name(prog), &ps[n]))
 			n++;
+	}
+	if (e->census.skel) {
+		bpf_object__for_each_program(prog, e->census.skel->obj) {
+			fd = bpf_program__fd(prog);
+			if (fd >= 0 && n < ARRAY_SIZE(ps) &&
+			    prog_stat(fd, bpf_program__name(prog), &ps[n]))
+				n++;
+		}
 	}
 	fd = policy_prog_fd();
 	if (fd >= 0) {
@@ -426,6 +474,57 @@ static void put_programs(struct out *w, const struct exporter *e)
 		prom_ns_secs(v, sizeof(v), ps[i].ns);
 		prom_sample(w, &prog_secs, "", &l, v);
 	}
+}
+
+/* The census */
+
+static const struct family census_pages = {
+	"pinbounce_census_pinned_pages", "gauge",
+	"Page-cache pages pinned for DMA now (pinbounce pins), by the device of their file and whether the pins are long-term (FOLL_LONGTERM: RDMA, vfio, io_uring buffers). Pins taken before the exporter started are counted once their pages are written back.",
+};
+
+static const struct family census_tracking = {
+	"pinbounce_census_pin_tracking", "gauge",
+	"1 if the census follows pins as they are taken; 0 if the kernel refused its programs on pin_user_pages*() and pins are found only as their pages are written back.",
+};
+
+static void put_census(struct out *w, struct exporter *e)
+{
+	struct pb_census_view v;
+	struct {
+		__u32 dev;
+		bool longterm;
+		__u64 pages;
+	} sum[64];
+	unsigned int n = 0;
+
+	if (!e->census.skel || pb_census_read(&e->census, 0, &v))
+		return;
+	prom_sample_u64(w, &census_tracking, NULL, !e->census.no_hooks[0]);
+	for (unsigned int i = 0; i < v.n; i++) {
+		const struct pb_pins_row *r = &v.rows[i];
+		bool lt = r->flags & PB_PIN_LONGTERM;
+		unsigned int j;
+
+		for (j = 0; j < n && (sum[j].dev != r->dev || sum[j].longterm != lt); j++)
+			;
+		if (j == n) {
+			if (n == ARRAY_SIZE(sum))
+				continue;
+			sum[n++] = (typeof(sum[0])){ .dev = r->dev, .longterm = lt };
+		}
+		sum[j].pages += r->pages;
+	}
+	for (unsigned int j = 0; j < n; j++) {
+		struct labels l = {};
+		char raw[64], name[64];
+
+		pb_utf8_escape(name, sizeof(name), pb_dev_name(sum[j].dev, raw, sizeof(raw)));
+		prom_label(&l, "device", name);
+		prom_label(&l, "longterm", sum[j].longterm ? "true" : "false");
+		prom_sample_u64(w, &census_pages, &l, sum[j].pages);
+	}
+	pb_census_view_free(&v);
 }
 
 /* The policy */
@@ -515,7 +614,7 @@ static void put_policy(struct out *w)
 
 static const struct family series_available = {
 	"pinbounce_series_available", "gauge",
-	"1 if the running kernel lets the exporter observe the series, 0 if not: counters, bounce and write_bounced need the pinbounce kernel series (kernel-patch/); write is always observed.",
+	"1 if the running kernel lets the exporter observe the series, 0 if not: counters (those of the bounce's decisions), bounce and write_bounced need the pinbounce kernel series (kernel-patch/); write and pinned_wb_pages are always observed.",
 };
 
 static const struct family build_info = {
@@ -603,11 +702,11 @@ char *metrics_exposition(struct exporter *e, bool http, size_t *len)
 		pthread_mutex_unlock(&e->lock);
 		return NULL;
 	}
-	if (e->o.bounce)
-		put_counters(&w, e, &s);
+	put_counters(&w, e, &s);
 	put_hists(&w, &e->o, &s);
 	put_self(&w, e, &s, http);
 	put_programs(&w, e);
+	put_census(&w, e);
 	put_policy(&w);
 	pb_obs_snap_free(&s);
 	prom_sample_f(&w, &scrape_secs, NULL, pb_clock(CLOCK_MONOTONIC) - t0);

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "census.h"
 #include "observe.h"
 
 /* What the rows of removed cgroups had counted, by device. */
@@ -16,6 +17,7 @@ struct gone {
 
 struct exporter {
 	struct pb_obs o;
+	struct pb_census census;	/* .skel NULL: not loaded */
 	int stats_fd;			/* bpf_enable_stats(), or -1 */
 	double start_time;		/* Unix time the observers attached */
 	double process_start;		/* Unix time the process started, or 0 */

@@ -58,8 +58,7 @@ static bool has_member(const struct btf *btf, const char *name, const char *memb
 	return false;
 }
 
-/* The value of enumerator @name in any enum of @btf, or -1. */
-static long long enum_value(const struct btf *btf, const char *name)
+long long pb_btf_enum_value(const struct btf *btf, const char *name)
 {
 	__u32 n = btf__type_cnt(btf);
 
@@ -80,7 +79,7 @@ static long long enum_value(const struct btf *btf, const char *name)
 /* The mask of bit @name of bi_flags, 0 if this kernel has no such bit. */
 static __u32 bio_flag_mask(const struct btf *btf, const char *name)
 {
-	long long bit = enum_value(btf, name);
+	long long bit = pb_btf_enum_value(btf, name);
 
 	return bit >= 0 && bit < 32 ? 1U << bit : 0;
 }

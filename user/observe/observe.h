@@ -48,6 +48,10 @@ void pb_obs_snap_free(struct pb_obs_snap *s);
  * else @only itself and, if @only is a whole disk, its partitions.
  */
 bool pb_dev_in(__u32 dev, __u32 only);
+
+struct btf;
+/* The value of enumerator @name in any enum of @btf, or -1. */
+long long pb_btf_enum_value(const struct btf *btf, const char *name);
 /* "sdb" or "8:16" for a kernel dev_t; @buf holds at least 32 bytes. */
 const char *pb_dev_name(__u32 dev, char *buf, size_t size);
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "blockdev.h"
 #include "cgroup_cache.h"
 #include "cli.h"
 #include "report.h"
@@ -295,13 +296,19 @@ json_t *pb_json_doc(const char *command, const struct pb_obs *o)
 	return doc;
 }
 
-#define PB_COUNTER_INFO(n, sp, st, tp, key, sc, hp) \
-	[PB_CTR_##n] = { .name = #n, .off = offsetof(struct pb_obs_counters, n), .split = sp, \
-			 .stats_col = st, .top_col = tp, .top_key = key, .scale = sc, .help = hp },
+#define PB_COUNTER_INFO(n, se, sp, st, tp, key, sc, hp) \
+	[PB_CTR_##n] = { .name = #n, .off = offsetof(struct pb_obs_counters, n), .series = se, \
+			 .split = sp, .stats_col = st, .top_col = tp, .top_key = key, .scale = sc, \
+			 .help = hp },
 
 const struct pb_counter_info pb_counter_info[PB_NR_COUNTERS] = {
 	PB_COUNTERS(PB_COUNTER_INFO)
 };
+
+bool pb_counter_available(const struct pb_obs *o, unsigned int i)
+{
+	return o->bounce || !pb_counter_info[i].series;
+}
 
 __u64 pb_counter_get(const struct pb_obs_counters *c, unsigned int i, int decider)
 {
@@ -312,14 +319,17 @@ __u64 pb_counter_get(const struct pb_obs_counters *c, unsigned int i, int decide
 	return decider >= 0 ? v[decider] : v[PB_BY_POLICY] + v[PB_BY_KERNEL];
 }
 
-json_t *pb_json_counters(const struct pb_obs_counters *c)
+json_t *pb_json_counters(const struct pb_obs *ob, const struct pb_obs_counters *c)
 {
 	json_t *o = json_object();
 
 	for (unsigned int i = 0; i < PB_NR_COUNTERS; i++) {
 		json_t *v = json_integer(pb_counter_get(c, i, -1));
 
-		if (pb_counter_info[i].split) {
+		if (!pb_counter_available(ob, i)) {
+			json_decref(v);
+			v = json_null();
+		} else if (pb_counter_info[i].split) {
 			json_decref(v);
 			v = json_pack("{s:I,s:I}",
 				      "policy", (json_int_t)pb_counter_get(c, i, PB_BY_POLICY),
@@ -330,14 +340,16 @@ json_t *pb_json_counters(const struct pb_obs_counters *c)
 	return o;
 }
 
-static json_t *rates_json(const struct pb_obs_counters *c, double secs)
+static json_t *rates_json(const struct pb_obs *ob, const struct pb_obs_counters *c,
+			  double secs)
 {
 	double k = secs > 0 ? 1 / secs : 0;
 	json_t *o = json_object();
 
 	for (unsigned int i = 0; i < PB_NR_COUNTERS; i++)
 		json_object_set_new(o, pb_counter_info[i].name,
-				    json_real(pb_counter_get(c, i, -1) * k));
+				    pb_counter_available(ob, i) ?
+				    json_real(pb_counter_get(c, i, -1) * k) : json_null());
 	return o;
 }
 
@@ -388,7 +400,7 @@ static json_t *cgroups_json(const struct pb_span *sp, __u32 dev)
 		json_array_append_new(arr, json_pack("{s:I,s:o,s:o}", "cgroup_id",
 						     (json_int_t)row->key.cgroup_id,
 						     "cgroup", pb_json_text(path),
-						     "total", pb_json_counters(&c)));
+						     "total", pb_json_counters(sp->o, &c)));
 	}
 	return arr;
 }
@@ -427,17 +439,19 @@ json_t *pb_json_devices(const struct pb_span *sp, unsigned int parts)
 		json_t *d;
 
 		snprintf(num, sizeof(num), "%u:%u", PB_MAJOR(devs[i]), PB_MINOR(devs[i]));
-		d = json_pack("{s:o,s:s}", "device",
-			      pb_json_text(pb_dev_name(devs[i], name, sizeof(name))), "dev", num);
-		if ((parts & PB_J_TOTAL) && sp->o->bounce) {
+		d = json_pack("{s:o,s:s,s:b}", "device",
+			      pb_json_text(pb_dev_name(devs[i], name, sizeof(name))), "dev", num,
+			      "stable_writes", pb_dev_stable(devs[i]));
+		if (parts & PB_J_TOTAL) {
 			pb_span_counters(sp, devs[i], false, &c);
-			json_object_set_new(d, "total", pb_json_counters(&c));
+			json_object_set_new(d, "total", pb_json_counters(sp->o, &c));
 		}
-		if ((parts & PB_J_RATES) && sp->o->bounce) {
+		if (parts & PB_J_RATES) {
 			pb_span_counters(sp, devs[i], true, &c);
-			json_object_set_new(d, "per_second", rates_json(&c, pb_span_secs(sp)));
+			json_object_set_new(d, "per_second",
+					    rates_json(sp->o, &c, pb_span_secs(sp)));
 		}
-		if ((parts & PB_J_CGROUPS) && sp->o->bounce)
+		if (parts & PB_J_CGROUPS)
 			json_object_set_new(d, "cgroups", cgroups_json(sp, devs[i]));
 		if (parts & PB_J_HISTS)
 			json_object_set_new(d, "histograms", hists_json(sp, devs[i]));

@@ -103,6 +103,7 @@ json_t *pb_json_doc(const char *command, const struct pb_obs *o);
 struct pb_counter_info {
 	const char *name;
 	size_t off;			/* in struct pb_obs_counters */
+	bool series;			/* counted only with the bounce series */
 	bool split;			/* by enum pb_decider */
 	const char *stats_col, *top_col;	/* "": not shown */
 	int top_key;
@@ -111,9 +112,12 @@ struct pb_counter_info {
 };
 
 extern const struct pb_counter_info pb_counter_info[PB_NR_COUNTERS];
+/* Whether @o counts counter @i: on this kernel, not unavailable. */
+bool pb_counter_available(const struct pb_obs *o, unsigned int i);
 /* Counter @i of @c: the sum over deciders, or @decider's alone (>= 0). */
 __u64 pb_counter_get(const struct pb_obs_counters *c, unsigned int i, int decider);
-json_t *pb_json_counters(const struct pb_obs_counters *c);
+/* The counters, those @o cannot count null. */
+json_t *pb_json_counters(const struct pb_obs *o, const struct pb_obs_counters *c);
 json_t *pb_json_hist(const struct pb_hist *h);
 /* Updates the observers lost to full tables, since @sp->base. */
 /* The names of enum pb_drop, in JSON and as Prometheus labels. */

@@ -196,7 +196,7 @@ static int parse_u64(const char *s, size_t len, uint64_t *v)
 }
 
 /* Sizes and rates above this are refused: far past any disk's rate. */
-#define SIZE_MAX_BYTES	(1ULL << 60)
+#define SIZE_MAX_BYTES	(1024ULL * 1024 * 1024 * 1024 * 1024 * 1024)	/* 1 EiB */
 
 /*
  * A size: a number, whole or with up to 9 decimals, and a unit: binary
@@ -221,7 +221,7 @@ static int parse_size_str(const char *s, size_t len, uint64_t *v)
 	};
 	uint64_t mult = 1, whole, frac = 0, scale = 1;
 	size_t digits = len, dot;
-	unsigned __int128 bytes;
+	__uint128_t bytes;
 
 	for (unsigned int k = 0; k < ARRAY_SIZE(units); k++) {
 		size_t sl = strlen(units[k].suffix);
@@ -246,7 +246,7 @@ static int parse_size_str(const char *s, size_t len, uint64_t *v)
 		while (n--)
 			scale *= 10;
 	}
-	bytes = (unsigned __int128)whole * mult + (unsigned __int128)frac * mult / scale;
+	bytes = (__uint128_t)whole * mult + (__uint128_t)frac * mult / scale;
 	if (bytes > SIZE_MAX_BYTES)
 		return -1;
 	*v = (uint64_t)bytes;
@@ -758,6 +758,14 @@ static size_t format_rule(const struct pb_rule *r, char *buf, size_t size)
 	if (r->audit)
 		append(buf, size, &off, " audit");
 	return off;
+}
+
+void pb_dev_spec_name(const struct pb_dev_spec *d, char *buf, size_t size)
+{
+	if (d->name[0])
+		snprintf(buf, size, "%s", d->name);
+	else
+		snprintf(buf, size, "%u:%u", d->major, d->minor);
 }
 
 int pb_rule_format(const struct pb_rule *r, char *buf, size_t size)

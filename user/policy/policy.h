@@ -2,7 +2,7 @@
 /*
  * The policy language: an ordered list of rules, first match wins, and a
  * default action.  One parser for policy files and for rules given on the
- * command line.  See README.md, "Policies".
+ * command line.  See pinbounce.policy(5).
  */
 #ifndef PB_POLICY_H
 #define PB_POLICY_H
@@ -81,6 +81,8 @@ int pb_policy_format(const struct pb_policy *p, char *buf, size_t size);
 int pb_rule_format(const struct pb_rule *r, char *buf, size_t size);
 
 const char *pb_action_name(enum pb_action a);
+/* A device as a rule names it: its name, path or MAJOR:MINOR. */
+void pb_dev_spec_name(const struct pb_dev_spec *d, char *buf, size_t size);
 /* "src:line:col: msg", or "src: msg" when the error has no place. */
 void pb_error_format(const struct pb_error *err, char *buf, size_t size);
 

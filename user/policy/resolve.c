@@ -33,7 +33,7 @@ static int read_devno(const char *path, unsigned int *major, unsigned int *minor
 }
 
 int pb_dev_spec_lookup(const struct pb_dev_spec *d, __u32 *dev, __u8 *whole, char *why,
-		  size_t size)
+		       size_t size)
 {
 	char path[PB_DEVNAME_MAX + 64];
 	unsigned int major, minor;
@@ -84,10 +84,11 @@ int pb_dev_lookup(const char *spec, __u32 *dev)
 			p_err("'%s' is no device number (MAJOR:MINOR)", spec);
 			return -1;
 		}
-	} else if (strlen(spec) >= sizeof(d.name) || (spec[0] != '/' && strchr(spec, '/'))) {
-		p_err("no block device '%s'", spec);
-		return -1;
 	} else {
+		if (strlen(spec) >= sizeof(d.name) || (spec[0] != '/' && strchr(spec, '/'))) {
+			p_err("no block device '%s'", spec);
+			return -1;
+		}
 		strcpy(d.name, spec);
 	}
 	if (pb_dev_spec_lookup(&d, dev, &whole, why, sizeof(why))) {

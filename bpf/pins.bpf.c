@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The census of page-cache pages pinned for DMA, on any kernel: who pins
+ * which pages of which file, and since when.  Pins are taken by the
+ * pin_user_pages*() family (FOLL_PIN: RDMA memory registration, io_uring
+ * fixed buffers, vfio, V4L2, direct I/O since 6.3) and dropped by the
+ * unpin_*() family; an entry goes when its page is no longer pinned at
+ * all.  A page pinned before the census started is met, if ever, when it
+ * is submitted for writeback pinned: it joins the census then, its owner
+ * unknown.
+ *
+ * Nothing here needs the bounce series.  The functions and fields that
+ * differ between kernels are looked up in the running kernel's BTF: the
+ * attach points user space finds missing are not loaded.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "pinbounce.h"
+
+/* Every pinned page met under writeback joins the census, owner unknown. */
+static void census_unseen(struct page *page);
+#define PB_ON_PINNED_WB(page)	census_unseen(page)
+#include "pb_pages.bpf.h"
+
+#ifndef EEXIST
+#define EEXIST		17
+#endif
+
+#define MAX_PINS	65536
+/* Pages of one pin or unpin call looked at */
+#define CALL_PAGES	65536
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_PINS);
+	__type(key, __u64);
+	__type(value, struct pb_pin);
+} census SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PB_PIN_NR_DROPS);
+	__type(key, __u32);
+	__type(value, __u64);
+} census_dropped SEC(".maps");
+
+/* FOLL_LONGTERM, from the running kernel's BTF (user space) */
+const volatile __u32 foll_longterm;
+
+static void drop(__u32 why)
+{
+	__u64 *n = bpf_map_lookup_elem(&census_dropped, &why);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+#ifndef S_IFMT
+#define S_IFMT		00170000
+#define S_IFBLK		0060000
+#endif
+
+/* The file of @inode: a block device's pages are its own, not its node's. */
+static __always_inline void pin_file(struct inode *inode, struct pb_pin *pin)
+{
+	umode_t mode = BPF_CORE_READ(inode, i_mode);
+
+	pin->ino = BPF_CORE_READ(inode, i_ino);
+	if ((mode & S_IFMT) == S_IFBLK) {
+		pin->dev = BPF_CORE_READ(inode, i_rdev);
+		pin->flags |= PB_PIN_BLOCKDEV;
+	} else {
+		pin->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	}
+}
+
+/* Enter @page, pinned by the current task, if it is a file's. */
+static void census_add(struct page *page, __u32 flags)
+{
+	struct inode *inode = pb_folio_file(pb_head_page(page));
+	__u64 key = (__u64)page, id = bpf_get_current_pid_tgid();
+	struct pb_pin pin = {
+		.since_ns = bpf_ktime_get_ns(),
+		.tgid = id >> 32,
+		.pid = (__u32)id,
+		.flags = flags,
+		.cgroup_id = bpf_get_current_cgroup_id(),
+	};
+	long err;
+
+	if (!inode)
+		return;
+	pin_file(inode, &pin);
+	bpf_get_current_comm(pin.comm, sizeof(pin.comm));
+	/* a page pinned twice keeps its first owner */
+	err = bpf_map_update_elem(&census, &key, &pin, BPF_NOEXIST);
+	if (err && err != -EEXIST)
+		drop(PB_PIN_DROP_FULL);
+}
+
+static void census_unseen(struct page *page)
+{
+	struct inode *inode = pb_folio_file(pb_head_page(page));
+	__u64 key = (__u64)page;
+	struct pb_pin pin = {
+		.since_ns = bpf_ktime_get_ns(),
+		.flags = PB_PIN_UNSEEN,
+	};
+	long err;
+
+	if (!inode || bpf_map_lookup_elem(&census, &key))
+		return;
+	pin_file(inode, &pin);
+	err = bpf_map_update_elem(&census, &key, &pin, BPF_NOEXIST);
+	if (err && err != -EEXIST)
+		drop(PB_PIN_DROP_FULL);
+}
+
+/* Drop @page from the census if nothing pins its folio any more. */
+static void census_check(struct page *page)
+{
+	__u64 key = (__u64)page;
+	struct page *head;
+
+	if (!bpf_map_lookup_elem(&census, &key))
+		return;
+	head = pb_head_page(page);
+	if (!pb_folio_pinned(head, pb_page_flags(head)))
+		bpf_map_delete_elem(&census, &key);
+}
+
+/* A walk of an array of pages, or of consecutive pages: bpf_loop's context. */
+struct pages_walk {
+	__u64 pages;		/* struct page **, or the first struct page */
+	__u32 n;
+	__u32 flags;		/* for census_add() */
+	bool array;
+	bool pin;		/* census_add(), else census_check() */
+};
+
+static long walk_one(__u64 i, void *ctx)
+{
+	struct pages_walk *w = ctx;
+	struct page *page = NULL;
+
+	if (i >= w->n)
+		return 1;
+	if (w->array)
+		bpf_probe_read_kernel(&page, sizeof(page), (void *)(w->pages + i * sizeof(page)));
+	else
+		page = (struct page *)(w->pages + i * bpf_core_type_size(struct page));
+	if (!page)
+		return 0;
+	if (w->pin)
+		census_add(page, w->flags);
+	else
+		census_check(page);
+	return 0;
+}
+
+static void walk(__u64 pages, __u64 n, bool array, bool pin, __u32 flags)
+{
+	struct pages_walk w = {
+		.pages = pages, .n = n > CALL_PAGES ? CALL_PAGES : n, .flags = flags,
+		.array = array, .pin = pin,
+	};
+
+	if (pages && n)
+		bpf_loop(CALL_PAGES, walk_one, &w, 0);
+}
+
+/*
+ * A pin_user_pages*() returned: its pages array is argument @pages_arg,
+ * its gup_flags @flags_arg, and it returns how many it pinned.  The
+ * arguments are read by number: their count differs between kernels
+ * (6.5 dropped the vmas argument).
+ */
+static int pinned(void *ctx, __u32 pages_arg, __u32 flags_arg)
+{
+	__u64 pages = 0, flags = 0;
+	__u64 ret = 0;
+
+	if (bpf_get_func_ret(ctx, &ret) || (long)ret <= 0 ||
+	    bpf_get_func_arg(ctx, pages_arg, &pages) || bpf_get_func_arg(ctx, flags_arg, &flags))
+		return 0;
+	walk(pages, ret, true, true, flags & foll_longterm ? PB_PIN_LONGTERM : 0);
+	return 0;
+}
+
+SEC("fexit/pin_user_pages_fast")
+int pb_pin_fast(void *ctx)
+{
+	return pinned(ctx, 3, 2);	/* start, nr_pages, gup_flags, pages */
+}
+
+SEC("fexit/pin_user_pages")
+int pb_pin(void *ctx)
+{
+	return pinned(ctx, 3, 2);	/* start, nr_pages, gup_flags, pages[, vmas] */
+}
+
+SEC("fexit/pin_user_pages_remote")
+int pb_pin_remote(void *ctx)
+{
+	return pinned(ctx, 4, 3);	/* mm, start, nr_pages, gup_flags, pages, ... */
+}
+
+SEC("fexit/pin_user_pages_unlocked")
+int pb_pin_unlocked(void *ctx)
+{
+	return pinned(ctx, 2, 3);	/* start, nr_pages, pages, gup_flags */
+}
+
+/* Unpinned: each page goes from the census once nothing pins it. */
+SEC("fexit/unpin_user_page")
+int BPF_PROG(pb_unpin_page, struct page *page)
+{
+	census_check((struct page *)pb_addr(page));
+	return 0;
+}
+
+/*
+ * An array of pages: read as numbers (6.1 lets a program read no pointer
+ * to a pointer from its context).
+ */
+static int unpinned(void *ctx)
+{
+	__u64 pages = 0, n = 0;
+
+	if (!bpf_get_func_arg(ctx, 0, &pages) && !bpf_get_func_arg(ctx, 1, &n))
+		walk(pages, n, true, false, 0);
+	return 0;
+}
+
+SEC("fexit/unpin_user_pages")
+int pb_unpin_pages(void *ctx)
+{
+	return unpinned(ctx);		/* pages, npages */
+}
+
+SEC("fexit/unpin_user_pages_dirty_lock")
+int pb_unpin_pages_dirty(void *ctx)
+{
+	return unpinned(ctx);		/* pages, npages, make_dirty */
+}
+
+SEC("fexit/unpin_user_page_range_dirty_lock")
+int BPF_PROG(pb_unpin_range, struct page *page, unsigned long npages, bool dirty)
+{
+	walk(pb_addr(page), npages, false, false, 0);
+	return 0;
+}
+
+/* 6.18's folio size; 6.1's is _folio_nr_pages. */
+struct folio___nr {
+	unsigned int _nr_pages;
+} __attribute__((preserve_access_index));
+
+static __u64 folio_pages(struct folio *folio)
+{
+	struct folio___nr *f = (void *)folio;
+	unsigned long flags = pb_page_flags((struct page *)folio);
+
+	if (!(flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
+		return 1;
+	if (bpf_core_field_exists(f->_nr_pages))
+		return BPF_CORE_READ(f, _nr_pages);
+	return BPF_CORE_READ(folio, _folio_nr_pages);
+}
+
+/* Since 6.11: unpins by folio. */
+SEC("fexit/unpin_folio")
+int BPF_PROG(pb_unpin_folio, struct folio *folio)
+{
+	walk(pb_addr(folio), folio_pages(folio), false, false, 0);
+	return 0;
+}
+
+SEC("fexit/unpin_user_folio")
+int BPF_PROG(pb_unpin_user_folio, struct folio *folio, unsigned long npages)
+{
+	walk(pb_addr(folio), folio_pages(folio), false, false, 0);
+	return 0;
+}
+
+/* Folios of one unpin_folios() call looked at */
+#define CALL_FOLIOS	256
+
+struct folios_walk {
+	__u64 folios;		/* struct folio ** */
+	__u32 n;
+};
+
+static long unpin_one_folio(__u64 i, void *ctx)
+{
+	struct folios_walk *w = ctx;
+	struct folio *folio = NULL;
+
+	if (i >= w->n)
+		return 1;
+	bpf_probe_read_kernel(&folio, sizeof(folio), (void *)(w->folios + i * sizeof(folio)));
+	if (folio)
+		walk(pb_addr(folio), folio_pages(folio), false, false, 0);
+	return 0;
+}
+
+SEC("fexit/unpin_folios")
+int pb_unpin_folios(void *ctx)
+{
+	__u64 folios = 0, n = 0;
+	struct folios_walk w;
+
+	if (bpf_get_func_arg(ctx, 0, &folios) || bpf_get_func_arg(ctx, 1, &n))
+		return 0;
+	w.folios = folios;
+	w.n = n > CALL_FOLIOS ? CALL_FOLIOS : n;
+	bpf_loop(CALL_FOLIOS, unpin_one_folio, &w, 0);
+	return 0;
+}
+
+/*
+ * Pinned pages on their way to the disk: those the census has not met
+ * (pinned before it started) join it.  At submission, when the bio still
+ * carries the page-cache pages, bounced later or not.
+ */
+SEC("tp_btf/block_bio_queue")
+int BPF_PROG(pb_pins_queued, struct bio *bio)
+{
+	pb_bio_pinned_wb(pb_addr(bio));
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pinbounce pins [-d DISK] [interval [count]]: the census of page-cache
+ * pages pinned for DMA (bpf/pins.bpf.c), on any kernel.  Which process
+ * pins how many pages of which file, on which disk, since when; and
+ * whether that disk needs stable writes, where writing those pages back
+ * while a device changes them fails or corrupts the write.  Without an
+ * interval, the census is printed when interrupted.
+ */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "blockdev.h"
+#include "census.h"
+#include "cgroup_cache.h"
+#include "cli.h"
+#include "observe.h"
+#include "report.h"
+
+#define PINS_USAGE	"pinbounce pins [-d DISK] [interval [count]]"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static json_t *census_json(const struct pb_census_view *c, struct pb_cgroups *cg, double now)
+{
+	json_t *arr = json_array();
+
+	for (unsigned int i = 0; i < c->n; i++) {
+		const struct pb_pins_row *r = &c->rows[i];
+		bool unseen = r->flags & PB_PIN_UNSEEN;
+		char dev[32], name[64], path[PATH_MAX];
+		json_t *o;
+
+		snprintf(dev, sizeof(dev), "%u:%u", PB_MAJOR(r->dev), PB_MINOR(r->dev));
+		o = json_pack("{s:o,s:o,s:s,s:o,s:b,s:I,s:o,s:I,s:b,s:b,s:f}",
+			      "pid", unseen ? json_null() : json_integer(r->tgid),
+			      "comm", unseen ? json_null() : pb_json_text(r->comm),
+			      "dev", dev,
+			      "device", pb_json_text(pb_dev_name(r->dev, name, sizeof(name))),
+			      "stable_writes", pb_dev_stable(r->dev),
+			      "ino", (json_int_t)r->ino,
+			      "file", r->file[0] ? pb_json_text(r->file) : json_null(),
+			      "pages", (json_int_t)r->pages,
+			      "longterm", !!(r->flags & PB_PIN_LONGTERM),
+			      "before_census", unseen,
+			      "age_s", now - r->since_ns / 1e9);
+		if (!unseen) {
+			pb_cgroups_path(cg, r->cgroup_id, path, sizeof(path));
+			json_object_set_new(o, "cgroup", pb_json_text(path));
+		} else {
+			json_object_set_new(o, "cgroup", json_null());
+		}
+		if (unseen && r->mapper)
+			json_object_set_new(o, "mapped_by",
+					    json_pack("{s:I,s:o}", "pid", (json_int_t)r->mapper,
+						      "comm", pb_json_text(r->mapper_comm)));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/* @s with what a terminal would act on (controls, not UTF-8) as '?'. */
+static const char *printable(const char *s, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < size; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+static void census_print(const struct pb_census *ps, const struct pb_census_view *c,
+			 struct pb_cgroups *cg)
+{
+	double now = pb_clock(CLOCK_MONOTONIC);
+	__u64 exposed = 0;
+	char name[64], file[PATH_MAX + 64], comm[PB_COMM_LEN], tbuf[16];
+	time_t t = time(NULL);
+
+	pb_cgroups_next(cg);
+	if (json_output) {
+		json_t *gone = json_object();
+
+		if (ps->no_hooks[0])
+			json_object_set_new(gone, "pin_tracking", json_string(ps->no_hooks));
+		json_print(json_pack("{s:s,s:s,s:o,s:o,s:I,s:I,s:o}", "schema", PB_SCHEMA,
+				     "command", "pins", "unavailable", gone, "not_followed",
+				     ps->not_followed[0] && !ps->no_hooks[0] ?
+				     json_pack("{s:s,s:s}", "functions", ps->not_followed,
+					       "why", ps->why) : json_null(),
+				     "pages", (json_int_t)c->pages,
+				     "dropped", (json_int_t)c->dropped,
+				     "pins", census_json(c, cg, now)));
+		return;
+	}
+	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", localtime(&t));
+	if (ps->no_hooks[0])
+		printf("%-8s  unavailable: pin tracking: %s\n", tbuf, ps->no_hooks);
+	else if (ps->not_followed[0])
+		printf("%-8s  not followed: pins taken by %s (%s)\n", tbuf, ps->not_followed,
+		       ps->why);
+	printf("%-8s  %-7s %-15s %6s %-4s %8s  %-10s %-6s %s\n", tbuf, "PID", "COMM", "PAGES",
+	       "LONG", "AGE", "DEVICE", "STABLE", "FILE");
+	for (unsigned int i = 0; i < c->n; i++) {
+		const struct pb_pins_row *r = &c->rows[i];
+		bool unseen = r->flags & PB_PIN_UNSEEN, stable = pb_dev_stable(r->dev);
+		char pid[16], age[16], fbuf[PATH_MAX];
+
+		if (stable)
+			exposed += r->pages;
+		snprintf(pid, sizeof(pid), unseen ? "-" : "%u", r->tgid);
+		snprintf(age, sizeof(age), unseen ? "-" : "%.1fs", now - r->since_ns / 1e9);
+		if (r->file[0])
+			printable(r->file, fbuf, sizeof(fbuf));
+		else
+			snprintf(fbuf, sizeof(fbuf), "inode %llu", (unsigned long long)r->ino);
+		if (unseen && r->mapper)
+			snprintf(file, sizeof(file), "%s (mapped by %u %s)", fbuf, r->mapper,
+				 printable(r->mapper_comm, comm, sizeof(comm)));
+		else
+			snprintf(file, sizeof(file), "%s", fbuf);
+		printf("%-8s  %-7s %-15s %6llu %-4s %8s  %-10s %-6s %s\n", "", pid,
+		       unseen ? "(before start)" : printable(r->comm, comm, sizeof(comm)),
+		       (unsigned long long)r->pages,
+		       unseen ? "-" : r->flags & PB_PIN_LONGTERM ? "yes" : "no", age,
+		       pb_dev_name(r->dev, name, sizeof(name)), stable ? "yes" : "no", file);
+	}
+	printf("%-8s  %llu pinned page-cache pages, %llu on disks that need stable writes\n", "",
+	       (unsigned long long)c->pages, (unsigned long long)exposed);
+	if (c->dropped)
+		printf("%-8s  the census table is full: %llu pins not counted (figures low)\n", "",
+		       (unsigned long long)c->dropped);
+}
+
+int do_pins(int argc, char **argv)
+{
+	struct pb_cgroups *cg = NULL;
+	struct pb_census ps;
+	double interval = 0;
+	long count = 0, done = 0;
+	__u32 only = 0;
+	int ret = PB_EXIT_OK;
+
+	if (argc >= 2 && !strcmp(argv[0], "-d")) {
+		if (pb_dev_lookup(argv[1], &only))
+			return PB_EXIT_ERROR;
+		argc -= 2;
+		argv += 2;
+	}
+	if (pb_interval_args(argc, argv, &interval, &count)) {
+		p_err("usage: %s", PINS_USAGE);
+		return PB_EXIT_USAGE;
+	}
+	if (pb_census_open(&ps))
+		return PB_EXIT_ERROR;
+	cg = pb_cgroups_new();
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while (!interval && !stop)
+		pause();
+	for (;;) {
+		struct pb_census_view c;
+
+		if (interval)
+			pb_sleep(interval, &stop);
+		if (pb_census_read(&ps, only, &c)) {
+			ret = PB_EXIT_ERROR;
+			break;
+		}
+		census_print(&ps, &c, cg);
+		fflush(stdout);
+		pb_census_view_free(&c);
+		done++;
+		if (stop || !interval || (count && done >= count))
+			break;
+	}
+	pb_cgroups_free(cg);
+	pb_census_close(&ps);
+	return ret;
+}

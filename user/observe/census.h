@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The census of page-cache pages pinned for DMA (bpf/pins.bpf.c), for
+ * pinbounce pins and the exporter: loaded on any kernel, read by process
+ * and file.
+ */
+#ifndef PINBOUNCE_CENSUS_H
+#define PINBOUNCE_CENSUS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include "pinbounce.h"
+
+struct pins_bpf;
+struct bpf_link;
+
+struct pb_pins_row {
+	__u32 tgid, dev, flags;
+	__u64 ino, cgroup_id;
+	char comm[PB_COMM_LEN];
+	__u64 pages;
+	__u64 since_ns;			/* the oldest */
+	char file[PATH_MAX];		/* "" when not found */
+	__u32 mapper;			/* PB_PIN_UNSEEN: a process mapping it */
+	char mapper_comm[PB_COMM_LEN];
+};
+
+struct pb_census_view {
+	struct pb_pins_row *rows;
+	unsigned int n, cap;
+	__u64 pages, dropped;
+};
+
+/* The kernel functions the census attaches to: see census.c. */
+#define PB_CENSUS_HOOKS	11
+
+struct pb_census {
+	struct pins_bpf *skel;
+	struct bpf_link *links[PB_CENSUS_HOOKS];
+	char no_hooks[160];	/* why no pins are followed as they are taken */
+	char not_followed[256];	/* the pin functions whose calls are not */
+	char why[64];		/* ... and why */
+};
+
+/*
+ * Load and attach the census, following pins as they are taken where the
+ * kernel lets tracing programs attach to functions (else @no_hooks says
+ * why); -1 with an error printed.
+ */
+int pb_census_open(struct pb_census *c);
+void pb_census_close(struct pb_census *c);
+
+/*
+ * The census now, by process and file, most pages first; of disk @only
+ * (and its partitions) if not 0.  -1 with an error printed.
+ */
+int pb_census_read(const struct pb_census *c, __u32 only, struct pb_census_view *v);
+void pb_census_view_free(struct pb_census_view *v);
+
+#endif
