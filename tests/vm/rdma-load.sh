@@ -15,6 +15,10 @@
 #   rdma: fsyncs=N fsync_failures=N gbit=X writes=N
 # and fails when perftest does; exits 3 when no RDMA write completed while
 # perftest sampled (a run that loaded nothing: its caller runs it again).
+#
+# PB_RDMA_NICE (0) is the niceness of perftest and of the loop that feeds
+# it, PB_RDMA_DEPTH (128) the RDMA writes it keeps in flight: on a slow
+# kernel, Soft-RoCE's own work needs the CPU that perftest polls on.
 set -euo pipefail
 
 [ $# = 5 ] || { echo "usage: $0 RXE GID_INDEX PORT FILE SECONDS" >&2; exit 2; }
@@ -22,8 +26,8 @@ rxe=$1 gid=$2 port=$3 file=$4 seconds=$5
 out=$(mktemp -d)
 server= client= source=
 trap 'kill $server $client $source 2> /dev/null || true; rm -rf "$out"' EXIT
-perf=(taskset -c 1 ib_write_bw -d "$rxe" -x "$gid" -p "$port" -s 65536 -D "$seconds" -F
-      --report_gbits)
+perf=(taskset -c 1 nice -n "${PB_RDMA_NICE:-0}" ib_write_bw -d "$rxe" -x "$gid" -p "$port"
+      -s 65536 -D "$seconds" -t "${PB_RDMA_DEPTH:-128}" -F --report_gbits)
 
 listening() { ss -Hltn "sport = :$port" | grep -q .; }
 
@@ -42,7 +46,7 @@ fi
 # The client sends from a file in tmpfs that a loop keeps rewriting, so
 # that each RDMA write carries new bytes, as a stream does.
 truncate -s 1M "$out/source"
-( while :; do dd if=/dev/urandom of="$out/source" bs=64k count=2 conv=notrunc status=none; done ) &
+( while :; do nice -n "${PB_RDMA_NICE:-0}" dd if=/dev/urandom of="$out/source" bs=64k count=2 conv=notrunc status=none; done ) &
 source=$!
 "${perf[@]}" --mmap="$out/source" 127.0.0.1 > "$out/client" 2>&1 &
 client=$!
