@@ -167,17 +167,6 @@ static void hist_add(__u32 dev, __u32 kind, __u64 ns)
 }
 
 /*
- * The low REQ_OP_BITS bits of bi_opf are the operation; the first flag bit,
- * __REQ_FAILFAST_DEV, is defined as REQ_OP_BITS.
- */
-static bool is_write(struct bio *bio)
-{
-	__u32 op_mask = (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_FAILFAST_DEV)) - 1;
-
-	return (bio->bi_opf & op_mask) == bpf_core_enum_value(enum req_op, REQ_OP_WRITE);
-}
-
-/*
  * A pinned bio was decided on (by the policy, if one is attached): the
  * bounce, if any, starts here.  Only bios with pinned pages come by, so the
  * common path pays nothing.  Per task: the allocation may sleep.
@@ -232,7 +221,7 @@ int BPF_PROG(pb_write_queued, struct bio *bio)
 {
 	__u64 key = (__u64)bio, now = bpf_ktime_get_ns();
 
-	if (is_write(bio) && bpf_map_update_elem(&writes, &key, &now, BPF_ANY))
+	if (pb_bio_is_write(bio) && bpf_map_update_elem(&writes, &key, &now, BPF_ANY))
 		drop(PB_DROP_INFLIGHT);
 	return 0;
 }
@@ -265,7 +254,7 @@ int BPF_PROG(pb_write_done, struct request *rq, blk_status_t error, unsigned int
 		done += bio->bi_iter.bi_size;
 		if (done > nr_bytes)
 			break;		/* completes later */
-		if (!is_write(bio))
+		if (!pb_bio_is_write(bio))
 			continue;
 		if (bpf_core_field_exists(orig->bi_issue)) {
 			start = now - ((now - BPF_CORE_READ(orig, bi_issue.value)) &
@@ -288,7 +277,7 @@ int BPF_PROG(pb_write_done, struct request *rq, blk_status_t error, unsigned int
 		 * Pinned page-cache pages that reach the disk as they were: a
 		 * bounce clone carries copies, which are not page cache.
 		 */
-		pinned_wb = pb_bio_pinned_wb(pb_addr(bio));
+		pinned_wb = bounced ? 0 : pb_bio_pinned_wb(pb_addr(bio));
 		if (pinned_wb) {
 			struct pb_obs_counters *c = counters_of(bio);
 

@@ -15,4 +15,15 @@ static __always_inline struct cgroup *pb_bio_cgroup(struct bio *bio)
 	return bio->bi_blkg->blkcg->css.cgroup;
 }
 
+/*
+ * A write: the low REQ_OP_BITS bits of bi_opf are the operation, and the
+ * first flag bit, __REQ_FAILFAST_DEV, is defined as REQ_OP_BITS.
+ */
+static __always_inline bool pb_bio_is_write(struct bio *bio)
+{
+	__u32 op_mask = (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_FAILFAST_DEV)) - 1;
+
+	return (bio->bi_opf & op_mask) == bpf_core_enum_value(enum req_op, REQ_OP_WRITE);
+}
+
 #endif

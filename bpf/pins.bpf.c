@@ -18,6 +18,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "pinbounce.h"
+#include "pb_common.bpf.h"
 
 /* Every pinned page met under writeback joins the census, owner unknown. */
 static void census_unseen(struct page *page);
@@ -321,14 +322,15 @@ int pb_unpin_folios(void *ctx)
 }
 
 /*
- * Pinned pages on their way to the disk: those the census has not met
+ * Pinned pages written back: those the census has not met
  * (pinned before it started) join it.  At submission, when the bio still
  * carries the page-cache pages, bounced later or not.
  */
 SEC("tp_btf/block_bio_queue")
 int BPF_PROG(pb_pins_queued, struct bio *bio)
 {
-	pb_bio_pinned_wb(pb_addr(bio));
+	if (pb_bio_is_write(bio))
+		pb_bio_pinned_wb(pb_addr(bio));
 	return 0;
 }
 

@@ -121,13 +121,10 @@ static __u64 ancestor_id(struct eval *e, __u32 level)
  */
 static bool match_cgroup(const struct pb_bpf_rule *r, struct eval *e)
 {
-	__u32 level = r->cgroup_level;
-	__u32 n = r->cgroup_levels;
+	__u32 level = r->cgroup_level, n = r->cgroup_levels;
 
 	if (!e->cgrp)
 		return false;
-	if (n > PB_CGROUP_NS_LEVELS)
-		n = PB_CGROUP_NS_LEVELS;
 	for (__u32 i = 0; i < PB_CGROUP_NS_LEVELS && i < n && level + i <= e->cgroup_level; i++)
 		if (ancestor_id(e, level + i) == r->cgroup_id)
 			return true;
