@@ -175,7 +175,7 @@ int do_pins(int argc, char **argv)
 
 		if (interval)
 			pb_sleep(interval, &stop);
-		if (pb_census_read(&ps, only, &c)) {
+		if (pb_census_read(&ps, only, true, &c)) {
 			ret = PB_EXIT_ERROR;
 			break;
 		}

@@ -260,7 +260,8 @@ static int row_cmp(const void *a, const void *b)
 }
 
 /* The census in the kernel now, by process and file; of disk @only if set. */
-int pb_census_read(const struct pb_census *ps, __u32 only, struct pb_census_view *c)
+int pb_census_read(const struct pb_census *ps, __u32 only, bool paths,
+		   struct pb_census_view *c)
 {
 	int fd = bpf_map__fd(ps->skel->maps.census), ncpus = libbpf_num_possible_cpus();
 	__u64 key, next, *drops;
@@ -294,9 +295,8 @@ int pb_census_read(const struct pb_census *ps, __u32 only, struct pb_census_view
 		for (int i = 0; i < ncpus; i++)
 			c->dropped += drops[i];
 	free(drops);
-	for (unsigned int i = 0; i < c->n; i++) {
+	for (unsigned int i = 0; paths && i < c->n; i++) {
 		struct pb_pins_row *r = &c->rows[i];
-
 		char name[64];
 
 		if (r->flags & PB_PIN_BLOCKDEV)

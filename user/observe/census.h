@@ -52,9 +52,13 @@ void pb_census_close(struct pb_census *c);
 
 /*
  * The census now, by process and file, most pages first; of disk @only
- * (and its partitions) if not 0.  -1 with an error printed.
+ * (and its partitions) if not 0.  With @paths, each file's path and the
+ * process that maps a file pinned before the census, from /proc (a walk
+ * of every process's maps for those: not for each scrape).  -1 with an
+ * error printed.
  */
-int pb_census_read(const struct pb_census *c, __u32 only, struct pb_census_view *v);
+int pb_census_read(const struct pb_census *c, __u32 only, bool paths,
+		   struct pb_census_view *v);
 void pb_census_view_free(struct pb_census_view *v);
 
 #endif

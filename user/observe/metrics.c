@@ -498,7 +498,7 @@ static void put_census(struct out *w, struct exporter *e)
 	} sum[64];
 	unsigned int n = 0;
 
-	if (!e->census.skel || pb_census_read(&e->census, 0, &v))
+	if (!e->census.skel || pb_census_read(&e->census, 0, false, &v))
 		return;
 	prom_sample_u64(w, &census_tracking, NULL, !e->census.no_hooks[0]);
 	for (unsigned int i = 0; i < v.n; i++) {
