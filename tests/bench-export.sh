@@ -9,8 +9,9 @@
 # (pinbounce_scrape_duration_seconds); the aim is under 50 ms.
 #
 # The rows are written into the map by the bench itself
-# (tests/counter-rows.py, PB_TEST_COUNTERS=1), not by writes: only the
-# pinbounce kernel counts pinned pages, and the bench runs on the host.
+# (tests/counter-rows.py), not by writes: nothing on the host writes back
+# pinned pages.  On the host's kernel, without the series, a row shows the
+# counters any kernel counts (pinned_wb_pages), not the series' decisions.
 #
 #   tests/bench-export.sh [PINBOUNCE [CGROUPS [RATE [SECONDS]]]]
 #
@@ -56,7 +57,7 @@ dev=$(stat -c '%Hd:%Ld' /var/tmp)
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 url=http://127.0.0.1:$port/metrics
-PB_TEST_COUNTERS=1 "$PB" export --listen "127.0.0.1:$port" \
+"$PB" export --listen "127.0.0.1:$port" \
 	2> "$work/export.err" &
 pid=$!
 pids+=("$pid")
@@ -86,12 +87,12 @@ stats() {
 		END { printf "median %.1f ms, max %.1f ms", t[int((NR + 1) / 2)], t[NR] }'
 }
 
-exported=$(grep -c '^pinbounce_pinned_pages_total{' "$work/metrics")
+exported=$(grep -c '^pinbounce_pinned_wb_pages_total{' "$work/metrics")
 echo "bench-export: $N cgroups, each with a counter row that the bench writes" \
 	"(no pinned pages counted on the host), $RATE replaced a second for $SECS s" \
 	"($(cat "$work/churned") replaced)"
 echo "bench-export: $(wc -l < "$work/times") scrapes, one a second:" \
 	"curl $(stats 1); the exporter's own $(stats 2) (aim: under 50 ms)"
 echo "bench-export: at the end, $N cgroups live; the last exposition has $exported rows" \
-	"of each counter ($(grep -c '^pinbounce_pinned_pages_total{.*cgroup="(gone)"' "$work/metrics")" \
+	"of each counter ($(grep -c '^pinbounce_pinned_wb_pages_total{.*cgroup="(gone)"' "$work/metrics")" \
 	"of them cgroup=\"(gone)\"), the counters map $("$rows" count "$pid")"

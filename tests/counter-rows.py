@@ -2,10 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Rows of the observers' counters map for the host tests of the exporter.
 
-Only a kernel with the pinbounce series counts pinned pages, so on the host
-the tests write the rows themselves, into the map of a pinbounce process
-started with PB_TEST_COUNTERS=1 (which shows them as if the kernel counted
-them), with bpftool.  A row's key is a device and a cgroup id: the inode
+Nothing on the host writes back pinned pages, so the tests write the rows
+themselves, into the map of a running pinbounce process, with bpftool.  A row's key is a device and a cgroup id: the inode
 number of the cgroup's directory on the cgroup2 mount.
 
   counter-rows.py root

@@ -14,9 +14,10 @@
 #   tests/export-host.sh [PINBOUNCE]
 #
 # PINBOUNCE defaults to $PB_CLI, else build/san/pinbounce.  Needs root,
-# curl, promtool, bpftool and a cgroup2 mount.  The host's kernel has no
-# bounce series, so the cgroup checks write their counter rows into the
-# exporter's map themselves (tests/counter-rows.py, PB_TEST_COUNTERS=1).
+# curl, promtool, bpftool and a cgroup2 mount.  Nothing on the host writes
+# back pinned pages, so the cgroup checks write their counter rows into the
+# exporter's map themselves (tests/counter-rows.py) and follow the counter
+# any kernel counts, pinned_wb_pages.
 # Prints "ok: ..." or "FAIL: ..." per check and ends with
 # "export-host: N passed, N failed"; exits 1 if any failed.
 set -u
@@ -416,7 +417,7 @@ check "--listen with --textfile: no temporary file left" \
 	bash -c "! ls '$tf2'.tmp.* > /dev/null 2>&1"
 
 # Cgroups.  Rows for 300 cgroups and one whose name is not UTF-8, in the
-# map of an exporter that shows them (PB_TEST_COUNTERS=1), each row VALUE
+# exporter's counters map, each row VALUE
 # on every CPU; then, twice, 100 of them removed and 100 made.  The rows of
 # the removed cgroups move into cgroup="(gone)", the sum stays, the map
 # keeps only the live ones, and a scrape takes well under the bound even
@@ -432,10 +433,10 @@ scrape() {
 	secs=$(curl -s -o "$m" --max-time 60 -w '%{time_total}' "$URL/metrics")
 }
 
-# pages TEXT: pinbounce_pinned_pages_total added up over the rows with TEXT
+# pages TEXT: pinbounce_pinned_wb_pages_total added up over the rows with TEXT
 # (from the environment: awk -v would take its backslashes as escapes).
 pages() {
-	S=$1 awk '/^pinbounce_pinned_pages_total\{/ && index($0, ENVIRON["S"]) { t += $2 }
+	S=$1 awk '/^pinbounce_pinned_wb_pages_total\{/ && index($0, ENVIRON["S"]) { t += $2 }
 		END { print t + 0 }' "$m"
 }
 
@@ -443,7 +444,7 @@ pages() {
 has_cgroup() {
 	python3 -c 'import json, sys
 doc = json.load(open(sys.argv[1]))
-sys.exit(not any(c["cgroup"] == sys.argv[2] and c["total"]["pinned_pages"] == int(sys.argv[3])
+sys.exit(not any(c["cgroup"] == sys.argv[2] and c["total"]["pinned_wb_pages"] == int(sys.argv[3])
 		 for d in doc["devices"] for c in d.get("cgroups", [])))' \
 		"$1" "$cgname/bad\\xff" $((7 * ncpus))
 }
@@ -529,10 +530,8 @@ check_trace() {
 if [ -n "$cgroot" ] && mkdir "$cgroot$cgname" && cg=$cgroot$cgname &&
 	mkdir "$cg"/{1..300} "$cgroot$badname"; then
 	ok "300 cgroups and one not UTF-8 in $cg"
-	export PB_TEST_COUNTERS=1
 	check_cgroups
 	check_trace
-	unset PB_TEST_COUNTERS
 else
 	bad "cannot make cgroups in ${cgroot:-a cgroup2 mount}: no cgroup checks"
 fi

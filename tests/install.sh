@@ -179,11 +179,6 @@ for page in "${pages[@]}"; do
 	else
 		bad "$name: man -l: ${out:-no NAME section}"
 	fi
-	if grep -q PB_TEST_COUNTERS "$page"; then
-		bad "$name: documents the test seam PB_TEST_COUNTERS"
-	else
-		ok "$name: says nothing of the test seam PB_TEST_COUNTERS"
-	fi
 done
 compressed=$(find "$root$prefix/share/man" -name '*.gz' | wc -l)
 check "man pages all uncompressed (the packager compresses)" test "$compressed" = 0

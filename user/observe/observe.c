@@ -148,12 +148,6 @@ int pb_obs_open(struct pb_obs *o)
 		p_err("cannot attach the observers: %s", strerror(errno));
 		goto fail;
 	}
-	/*
-	 * For the host tests: the counters shown as on a kernel with the
-	 * series, from rows that the test writes into the map itself.
-	 */
-	if (getenv("PB_TEST_COUNTERS"))
-		o->bounce = true;
 	return 0;
 fail:
 	observe_bpf__destroy(o->skel);
