@@ -27,9 +27,8 @@ work=$(mktemp -d)
 data=$(mktemp /var/tmp/pb-export.XXXXXX)
 rows=$repo/tests/counter-rows.py
 cg=
-pass=0
-failed=0
 pids=()
+. "$repo/tests/checks.sh"
 
 on_exit() {
 	local p
@@ -40,23 +39,6 @@ on_exit() {
 	rm -rf "$work" "$data"
 }
 trap on_exit EXIT
-
-ok() {
-	echo "ok: $*"
-	pass=$((pass + 1))
-}
-
-bad() {
-	echo "FAIL: $*"
-	failed=$((failed + 1))
-}
-
-# check DESCRIPTION COMMAND...: ok if COMMAND succeeds.
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
 
 for tool in curl promtool bpftool python3; do
 	command -v $tool > /dev/null || { echo "FAIL: export-host: no $tool"; exit 1; }
@@ -156,8 +138,7 @@ http_pid=$pid
 if ! wait_http "$URL/"; then
 	bad "the exporter did not answer on $URL"
 	cat "$work/http.err"
-	echo "export-host: $pass passed, $((failed)) failed"
-	exit 1
+	summary export-host
 fi
 ok "serving on $URL"
 
@@ -554,5 +535,4 @@ check "--textfile: a file of its own, mode 644" \
 	[ -f "$tf3" -a ! -L "$tf3" -a "$(stat -c %a "$tf3" 2> /dev/null)" = 644 ]
 check "--textfile: promtool takes it" bash -c "promtool check metrics < '$tf3' > /dev/null 2>&1"
 
-echo "export-host: $pass passed, $failed failed"
-[ "$failed" = 0 ]
+summary export-host

@@ -12,7 +12,7 @@
 #
 # Needs make, mandoc, man (man-db), bash-completion and systemd-analyze.
 # Builds build/pinbounce and build/pinforce if they are out of date.
-# Prints "ok ..." or "FAIL ..." per check and ends with
+# Prints "ok: ..." or "FAIL: ..." per check and ends with
 # "install: N passed, N failed"; exits 1 if any failed.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,43 +21,18 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 root=$tmp/root
 prefix=/usr
-pass=0
-failed=0
-
-ok() {
-	echo "ok $*"
-	pass=$((pass + 1))
-}
-
-bad() {
-	echo "FAIL $*"
-	failed=$((failed + 1))
-}
-
-# check DESCRIPTION COMMAND...: ok if COMMAND succeeds.
-check() {
-	local what=$1
-
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
-
-# the_end: the summary line and the exit status.
-the_end() {
-	echo "install: $pass passed, $failed failed"
-	exit $((failed > 0))
-}
+. "$repo/tests/checks.sh"
 
 for tool in make mandoc man systemd-analyze; do
 	if ! command -v "$tool" > /dev/null; then
 		bad "install: no $tool"
-		the_end
+		summary install
 	fi
 done
 bash_completion=/usr/share/bash-completion/bash_completion
 if [ ! -r "$bash_completion" ]; then
 	bad "install: no $bash_completion (apt-get install bash-completion)"
-	the_end
+	summary install
 fi
 
 # --- make install -------------------------------------------------------
@@ -66,7 +41,7 @@ if ! make -s --no-print-directory install DESTDIR="$root" PREFIX="$prefix" \
 	> "$tmp/make.out" 2>&1; then
 	bad "make install DESTDIR=... PREFIX=$prefix:"
 	sed 's/^/    /' "$tmp/make.out"
-	the_end
+	summary install
 fi
 ok "make install DESTDIR=... PREFIX=$prefix"
 
@@ -127,7 +102,7 @@ read_from_sources actions "${#actions[@]}"
 read_from_sources flags "${#flags[@]}"
 read_from_sources units "${#units[@]}"
 read_from_sources default_listen "${#default_listen}"
-[ "$failed" = 0 ] || the_end
+[ "$failed" = 0 ] || summary install
 ok "sources: ${#commands[@]} commands, ${#policy_cmds[@]} policy subcommands, ${#clauses[@]} clauses"
 
 # --- the binaries -------------------------------------------------------
@@ -483,4 +458,4 @@ else
 	bad "/etc/pinbounce/pinbounce.policy: not installed"
 fi
 
-the_end
+summary install
