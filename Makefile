@@ -16,6 +16,7 @@ ARCH_DIR   := $(or $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(filter x86_6
 BUILD      := build
 PREFIX     ?= /usr/local
 DESTDIR    ?=
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
 CC         ?= gcc
@@ -38,7 +39,8 @@ DEBS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev dwarves \
 	libssl-dev kmod cpio xz-utils perl python3 util-linux e2fsprogs \
 	xfsprogs btrfs-progs f2fs-tools dmsetup libcmocka-dev libclang-rt-14-dev libjansson-dev fdisk fio \
 	libmicrohttpd-dev libncurses-dev tmux prometheus libbpf-tools python3-jsonschema curl mdadm \
-	rdma-core ibverbs-providers perftest iproute2 mandoc bash-completion
+	rdma-core ibverbs-providers perftest iproute2 mandoc bash-completion \
+	dpkg-dev debhelper lintian
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -128,7 +130,7 @@ SKELS_USED     := $(BUILD)/bpf/policy.skel.h $(BUILD)/bpf/observe.skel.h $(BUILD
 $(BUILD)/obj/%.o: %.c | $(SKELS_USED)
 	$(msg) CC $@
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -MMD -MP $(INCLUDES) $(USER_INCLUDES) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNINGS) -MMD -MP $(INCLUDES) $(USER_INCLUDES) -c $< -o $@
 
 $(BUILD)/san-obj/%.o: %.c | $(SKELS_USED)
 	$(msg) CC $@
@@ -137,7 +139,7 @@ $(BUILD)/san-obj/%.o: %.c | $(SKELS_USED)
 
 $(BUILD)/pinbounce: $(addprefix $(BUILD)/obj/,$(PINBOUNCE_OBJS))
 	$(msg) LD $@
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PINBOUNCE_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(PINBOUNCE_LIBS)
 
 # The tests drive this build of the CLI: any leak or undefined behaviour in
 # a command fails the test that ran it.
@@ -147,7 +149,7 @@ $(BUILD)/san/pinbounce: $(addprefix $(BUILD)/san-obj/,$(PINBOUNCE_OBJS)) | $(BUI
 
 $(BUILD)/pinforce: $(addprefix $(BUILD)/obj/,$(PINFORCE_OBJS))
 	$(msg) LD $@
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/san-obj/*.d $(BUILD)/bpf/*.d $(BUILD)/tests/vm/*.d)
 
@@ -163,10 +165,10 @@ install: $(BUILD)/pinbounce $(BUILD)/pinforce
 	install -m 0644 dist/bash-completion/pinbounce \
 		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions/"
 	ln -sf pinbounce "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/pinforce"
-	install -d $(BUILD)/systemd "$(DESTDIR)$(PREFIX)/lib/systemd/system"
+	install -d $(BUILD)/systemd "$(DESTDIR)$(UNITDIR)"
 	for unit in pinbounce-policy.service pinbounce-exporter.service; do \
 		sed 's|@SBINDIR@|$(PREFIX)/sbin|g' dist/systemd/$$unit > $(BUILD)/systemd/$$unit || exit 1; \
-		install -m 0644 $(BUILD)/systemd/$$unit "$(DESTDIR)$(PREFIX)/lib/systemd/system/" || exit 1; \
+		install -m 0644 $(BUILD)/systemd/$$unit "$(DESTDIR)$(UNITDIR)/" || exit 1; \
 	done
 	install -d "$(DESTDIR)/etc/pinbounce"
 	test -e "$(DESTDIR)/etc/pinbounce/pinbounce.policy" || \

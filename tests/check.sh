@@ -39,6 +39,9 @@ result $? export-host
 tests/install.sh
 result $? install
 
+tests/deb.sh
+result $? deb
+
 tests/kernel-patch.sh "$kdir"
 result $? kernel-patch
 
