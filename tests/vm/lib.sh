@@ -212,6 +212,35 @@ readback() {
 	fi
 }
 
+# matrix_run WHAT MODE PAGES CMD...: one run of the integrity matrix: CMD,
+# its output in $WORK/out and $WORK/err, on a new /run/mnt/file of PAGES
+# pages.  MODE is stock (a kernel without the series), passthrough (forced
+# by BPF: CMD runs under pinforce) or bounce (the default); with the
+# series, the tracepoint must show every decision so.  Sets failures (the
+# fsync_failures=N that CMD prints), guard and csum (the disk's guard
+# check and btrfs's checksum failures meanwhile); returns CMD's status.
+matrix_run() {
+	local what=$1 mode=$2 pages=$3 g c rc=0
+
+	shift 3
+	[ "$mode" != passthrough ] || set -- "$REPO/build/pinforce" passthrough -- "$@"
+	# A new file each run: one whose blocks a failed run left with bad
+	# checksums (btrfs) could not even be mapped.
+	rm -f /run/mnt/file
+	make_file /run/mnt/file "$pages"
+	g=$(guard_errors) c=$(csum_errors)
+	[ "$mode" = stock ] || trace_start
+	"$@" > "$WORK/out" 2> "$WORK/err" || rc=$?
+	[ "$mode" = stock ] || trace_stop
+	failures=$(sed -n 's/.*fsync_failures=\([0-9]*\).*/\1/p' "$WORK/out")
+	guard=$(($(guard_errors) - g)) csum=$(($(csum_errors) - c))
+	case $mode in
+	passthrough) expect_outcome "$what, passthrough" passthrough prog > /dev/null ;;
+	bounce) expect_outcome "$what, bounce" bounce default > /dev/null ;;
+	esac
+	return $rc
+}
+
 # Record the pinned-bounce decisions and the bounces of the block layer,
 # and the block events named in $PB_TRACE_MORE (e.g. block_bio_queue).
 trace_start() {
@@ -292,7 +321,6 @@ expect_untouched() {
 	expect "$1: bios bounced (block_bio_bounce)" 0 "$(bounces)"
 }
 
-# make_file PATH PAGES: a file with its blocks allocated and on disk.
 # bounce_cut DEV: the most pages one bounced bio on DEV may have, as many as
 # one request of single pages takes; the bounce splits larger bios there.
 bounce_cut() {
@@ -303,6 +331,7 @@ bounce_cut() {
 	echo "$n"
 }
 
+# make_file PATH PAGES: a file with its blocks allocated and on disk.
 make_file() {
 	dd if=/dev/urandom of="$1" bs=4096 count="$2" status=none conv=fsync
 }

@@ -20,39 +20,17 @@ port=18515
 row_cleanup
 rxe_up
 
-# rdma_run WHAT MODE: the load on /run/mnt/file; MODE is stock (a kernel without
-# the series), passthrough (forced by BPF) or bounce (the default).  Sets
-# failures, gbit, guard, csum and back (readback afterwards).
+# rdma_run WHAT MODE: the load (tests/vm/rdma-load.sh) on /run/mnt/file, a
+# run of the matrix (matrix_run); sets gbit and back (read back afterwards)
+# too.
 rdma_run() {
-	local what=$1 mode=$2 g c cmd try rc
-	cmd=(bash "$REPO/tests/vm/rdma-load.sh" "$rxe" "$rxe_gid" $((port += 1))
-	     /run/mnt/file "$seconds")
-	[ "$mode" != passthrough ] || cmd=("$REPO/build/pinforce" passthrough -- "${cmd[@]}")
-	# A new file each run: one whose blocks a failed run left with bad
-	# checksums (btrfs) could not even be mapped.
-	rm -f /run/mnt/file
-	make_file /run/mnt/file 256
-	g=$(guard_errors) c=$(csum_errors)
-	[ "$mode" = stock ] || trace_start
-	# A run in which no RDMA write completed (Soft-RoCE on a slow kernel)
-	# loaded nothing: run it again, twice at most.
-	for ((try = 1; ; try++)); do
-		rc=0
-		"${cmd[@]}" > "$WORK/out" 2> "$WORK/err" || rc=$?
-		[ "$rc" = 3 ] && [ "$try" -lt 3 ] || break
-		echo "  $what, $mode: $(cat "$WORK/err"): again"
-	done
-	[ "$rc" = 0 ] || fail "$what, $mode: the RDMA load failed: $(cat "$WORK/err")"
-	[ "$mode" = stock ] || trace_stop
-	failures=$(sed -n 's/.*fsync_failures=\([0-9]*\).*/\1/p' "$WORK/out")
+	matrix_run "$1" "$2" 256 bash "$REPO/tests/vm/rdma-load.sh" "$rxe" "$rxe_gid" \
+		$((port += 3)) /run/mnt/file "$seconds" ||
+		fail "$1, $2: the RDMA load failed: $(cat "$WORK/err")"
 	gbit=$(sed -n 's/.* gbit=\([0-9.-]*\).*/\1/p' "$WORK/out")
 	back=$(readback /run/mnt/file)
-	guard=$(($(guard_errors) - g)) csum=$(($(csum_errors) - c))
-	echo "  $what, $mode: $(cat "$WORK/out") guard=$guard csum=$csum readback=$back"
-	case $mode in
-	passthrough) expect_outcome "$what, passthrough" passthrough prog > /dev/null ;;
-	bounce) expect_outcome "$what, bounce" bounce default > /dev/null ;;
-	esac
+	sed 's/^/  /' "$WORK/err"
+	echo "  $1, $2: $(cat "$WORK/out") guard=$guard csum=$csum readback=$back"
 }
 
 # unprotected WHAT MODE: runs of MODE (stock or passthrough) until writes
