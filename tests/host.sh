@@ -156,10 +156,13 @@ PY
 		trace --expect 'write_count = 1' -- true
 	expect_cli 125 "'1x' is not a number" trace --expect 'write_count>1x' -- true
 	expect_cli 125 "no command to run" trace --expect 'write_count > 1'
+	expect_cli 124 "expectation failed: write_count < 0" trace --expect='write_count < 0' -- true
+	expect_cli 125 "unknown option '--jsonx=f'" trace --jsonx=f -- true
 	trace_signals
 	rm -f "$out/trace.json"
-	build/san/pinbounce trace --json "$out/trace.json" --expect 'write_count > 0' \
-		--expect 'write_bounced_count == 0' -- "${dd[@]}" 2> /dev/null
+	# --json=FILE: long options take their value after '=' too
+	build/san/pinbounce trace --json="$out/trace.json" --expect 'write_count > 0' \
+		--expect='write_bounced_count == 0' -- "${dd[@]}" 2> /dev/null
 	schema_ok "trace --json report" "$out/trace.json"
 	if python3 tests/schema-check.py --command trace "$out/trace.json" 2> /dev/null &&
 	   python3 -c 'import json, sys; j = json.load(open(sys.argv[1]))

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <string.h>
 #include <time.h>
 #include <jansson.h>
 #include "pinbounce.h"
@@ -34,6 +35,15 @@ struct cmd {
 	const char *name;
 	int (*func)(int argc, char **argv);
 };
+
+/*
+ * Is @arg, up to @len bytes in (where an '=' starts its value, as in
+ * --json=FILE), long option @name?
+ */
+static inline bool pb_is_opt(const char *arg, size_t len, const char *name)
+{
+	return len == strlen(name) && !strncmp(arg, name, len);
+}
 
 /* Run the command of @cmds named by argv[0]; help when there is none. */
 int cmd_select(const struct cmd *cmds, int argc, char **argv,

@@ -317,12 +317,6 @@ struct export_opts {
 	bool once;
 };
 
-/* @arg, up to an '=' @len bytes in, is option @name. */
-static bool is_opt(const char *arg, size_t len, const char *name)
-{
-	return len == strlen(name) && !strncmp(arg, name, len);
-}
-
 static int parse_opts(int argc, char **argv, struct export_opts *opt)
 {
 	bool listen = false;
@@ -338,8 +332,8 @@ static int parse_opts(int argc, char **argv, struct export_opts *opt)
 			opt->once = true;
 			continue;
 		}
-		if (!is_opt(arg, len, "--listen") && !is_opt(arg, len, "--textfile") &&
-		    !is_opt(arg, len, "--interval")) {
+		if (!pb_is_opt(arg, len, "--listen") && !pb_is_opt(arg, len, "--textfile") &&
+		    !pb_is_opt(arg, len, "--interval")) {
 			p_err("export: unknown argument '%s'\nusage: %s", arg, USAGE);
 			return -1;
 		}
@@ -348,10 +342,10 @@ static int parse_opts(int argc, char **argv, struct export_opts *opt)
 			return -1;
 		}
 		v = eq ? eq + 1 : argv[++i];
-		if (is_opt(arg, len, "--listen")) {
+		if (pb_is_opt(arg, len, "--listen")) {
 			opt->listen = v;
 			listen = true;
-		} else if (is_opt(arg, len, "--textfile")) {
+		} else if (pb_is_opt(arg, len, "--textfile")) {
 			opt->textfile = v;
 		} else {
 			errno = 0;

@@ -498,6 +498,8 @@ static int usage(void)
 	fprintf(stderr,
 		"Usage: pinbounce trace [-d DISK] [--json FILE] [--expect EXPR]... [--] CMD [ARGS]\n"
 		"\n"
+		"(--json=FILE and --expect=EXPR too.)\n"
+		"\n"
 		"EXPR is 'METRIC OP NUMBER', OP one of < <= > >= == !=, METRIC one of:\n");
 	metrics_init();
 	for (unsigned int i = 0; i < nmetrics; i++)
@@ -532,34 +534,40 @@ int do_trace(int argc, char **argv)
 		return PB_EXIT_OK;
 	}
 	while (argc && argv[0][0] == '-') {
-		const char *opt = argv[0];
+		/* --json FILE or --json=FILE, as getopt_long takes them */
+		const char *opt = argv[0], *eq = opt[1] == '-' ? strchr(opt, '=') : NULL;
+		size_t len = eq ? (size_t)(eq - opt) : strlen(opt);
+		const char *val;
 
 		argc--;
 		argv++;
 		if (!strcmp(opt, "--"))
 			break;
-		if (!argc) {
+		if (!eq && !argc) {
 			p_err("trace: %s needs an argument", opt);
 			return usage();
 		}
+		val = eq ? eq + 1 : argv[0];
 		if (!strcmp(opt, "-d")) {
-			if (pb_dev_lookup(argv[0], &r.sp.only))
+			if (pb_dev_lookup(val, &r.sp.only))
 				return TRACE_EXIT_FAILED;
-		} else if (!strcmp(opt, "--json")) {
-			json_file = argv[0];
-		} else if (!strcmp(opt, "--expect")) {
+		} else if (pb_is_opt(opt, len, "--json")) {
+			json_file = val;
+		} else if (pb_is_opt(opt, len, "--expect")) {
 			if (nex == MAX_EXPECT) {
 				p_err("trace: at most %d expectations", MAX_EXPECT);
 				return TRACE_EXIT_FAILED;
 			}
-			if (parse_expect(argv[0], &ex[nex++]))
+			if (parse_expect(val, &ex[nex++]))
 				return TRACE_EXIT_FAILED;
 		} else {
 			p_err("trace: unknown option '%s'", opt);
 			return usage();
 		}
-		argc--;
-		argv++;
+		if (!eq) {
+			argc--;
+			argv++;
+		}
 	}
 	if (!argc) {
 		p_err("trace: no command to run");
