@@ -7,6 +7,9 @@
 #include <linux/types.h>
 #endif
 
+/* The release, as pinbounce --version, pinforce --version and the exporter say. */
+#define PB_VERSION	"0.1"
+
 /*
  * What a policy decides for a writeback bio with pinned pages.  BPF
  * programs turn these into the kernel's enum blk_pin_bounce_action with

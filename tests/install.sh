@@ -112,6 +112,8 @@ for bin in pinbounce pinforce; do
 		test -x "$sbin/$bin" -a "$(stat -c %a "$sbin/$bin" 2> /dev/null)" = 755
 done
 if out=$("$pb" --version 2>&1) && [[ $out == "pinbounce "* ]]; then
+	pbversion=${out#pinbounce }
+	pbversion=${pbversion%% *}
 	ok "pinbounce --version: $out"
 else
 	bad "pinbounce --version: '$out'"
@@ -124,7 +126,18 @@ fi
 for cmd in "${commands[@]}"; do
 	[ "$cmd" = help ] || [[ $out == *"$cmd"* ]] || bad "pinbounce --help does not name '$cmd'"
 done
-# pinforce has neither --help nor --version: a bad command line prints its usage.
+if out=$("$sbin/pinforce" --version 2>&1) && [ "$out" = "pinforce ${out#pinforce }" ] &&
+	[ "${out#pinforce }" = "${pbversion:-}" ]; then
+	ok "pinforce --version: $out, as pinbounce's"
+else
+	bad "pinforce --version: '$out' (pinbounce ${pbversion:-?})"
+fi
+if out=$("$sbin/pinforce" --help 2>&1) && [[ $out == "usage: pinforce"* ]]; then
+	ok "pinforce --help: its usage, status 0"
+else
+	bad "pinforce --help: '$out'"
+fi
+# A bad command line prints the usage too, on stderr.
 status=0
 out=$("$sbin/pinforce" 2>&1) || status=$?
 if [ "$status" = 2 ] && [[ $out == "usage: pinforce"* ]]; then

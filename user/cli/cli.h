@@ -14,10 +14,6 @@
 
 #define PB_PIN_DIR	"/sys/fs/bpf/pinbounce"
 
-#ifndef PB_VERSION
-#define PB_VERSION	"0.1"
-#endif
-
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
 

@@ -25,13 +25,24 @@ static int quiet_libbpf(enum libbpf_print_level level, const char *fmt,
 	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
 }
 
+#define USAGE	"usage: pinforce bounce|passthrough -- CMD [ARG...]\n" \
+		"       pinforce --help | --version\n"
+
 int main(int argc, char **argv)
 {
 	struct force_bpf *skel;
 	int action, status, err;
 
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		printf("%s", USAGE);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("pinforce %s\n", PB_VERSION);
+		return 0;
+	}
 	if (argc < 4 || strcmp(argv[2], "--")) {
-		fprintf(stderr, "usage: pinforce bounce|passthrough -- CMD [ARG...]\n");
+		fprintf(stderr, "%s", USAGE);
 		return 2;
 	}
 	if (!strcmp(argv[1], "bounce")) {
