@@ -72,11 +72,11 @@ fi
 # The census, on a file of ext4 on the T10-PI disk.
 mount_ext4 "$sd"
 census_json() { tail -n1 "$WORK/pins.json"; }
-# census_pages N: until the JSON census has printed N pages, 15 s at most
-# (each print scans /proc for the files' paths).
+# census_pages N: until the JSON census has printed N pages, 30 s at most.
 census_pages() {
-	local i
-	for ((i = 0; i < 150; i++)); do
+	local end=$((SECONDS + 30))
+
+	while [ "$SECONDS" -lt "$end" ]; do
 		[ "$(census_json | json "j['pages']" 2> /dev/null)" = "$1" ] && return 0
 		sleep 0.1
 	done
@@ -121,7 +121,10 @@ wait "$census" || fail "pins: exit status $?: $(cat "$WORK/pins.err")"
 expect "census: nothing unavailable" "{}" "$(tail -n1 "$WORK/pins.json" | json "j['unavailable']")"
 
 # Pinned before the census started: met when written back, owner unknown.
-"$BIN/pinwrite" -p 16 -H 120 -r 1 -K 60 /run/mnt/file > "$WORK/out" 2>&1 &
+# Three write-backs: on stock 6.1 one write-back of the 16 pages was seen
+# to name fewer of them (11 of 16 in one run; cause not found), the next
+# ones name the rest.
+"$BIN/pinwrite" -p 16 -H 120 -r 3 -K 60 /run/mnt/file > "$WORK/out" 2>&1 &
 pw=$!
 cleanup "kill $pw 2> /dev/null || true"
 for ((i = 0; i < 100; i++)); do
