@@ -82,20 +82,30 @@ static __always_inline bool pb_page_pinned_wb(struct page *p)
 /* A walk of the pages of a bio, from its iterator: bpf_loop's context. */
 struct pb_bio_walk {
 	__u64 vecs;		/* bi_io_vec */
-	__u64 page;		/* the next page of the bvec being walked */
-	__u32 npages;		/* its pages not walked yet */
+	__u64 page;		/* the page of this call */
+	__u64 next;		/* the call at which the next bvec starts */
 	__u32 idx;		/* the next bvec */
 	__u32 skip;		/* bytes of it done before the iterator */
 	__u32 left;		/* bytes of the bio in the bvecs not reached yet */
 	__u32 pinned_wb;	/* pages that pb_page_pinned_wb() */
 };
 
-/* One page a call: at the end of a bvec, on to the next one. */
+/*
+ * One page a call, call @i: the first page of the next bvec at call
+ * w->next, else the page after the last one.  The branch is on @i, not on
+ * a count kept in @ctx: 6.1's verifier checks the callback once, with the
+ * context as its caller left it (later kernels have "bpf: verify callbacks
+ * as if they are called unknown number of times"), and hard-wires a
+ * branch it saw go one way only.  On a count the caller set to 0 that was
+ * "a new bvec on every call": the second and later pages of a bvec of
+ * several were never looked at (bpftool prog dump xlated showed it).  It
+ * does not know @i.
+ */
 static long pb_walk_page(__u64 i, void *ctx)
 {
 	struct pb_bio_walk *w = ctx;
 
-	if (!w->npages) {
+	if (i == w->next) {
 		struct bio_vec *bv = (struct bio_vec *)(w->vecs + (__u64)w->idx *
 							bpf_core_type_size(struct bio_vec));
 		struct page *page = BPF_CORE_READ(bv, bv_page);
@@ -109,17 +119,17 @@ static long pb_walk_page(__u64 i, void *ctx)
 			len = w->left;
 		w->page = (__u64)page + (__u64)(off >> PB_PAGE_SHIFT) *
 			  bpf_core_type_size(struct page);
-		w->npages = ((off + len - 1) >> PB_PAGE_SHIFT) - (off >> PB_PAGE_SHIFT) + 1;
+		w->next = i + ((off + len - 1) >> PB_PAGE_SHIFT) - (off >> PB_PAGE_SHIFT) + 1;
 		w->left -= len;
 		w->skip = 0;
 		w->idx++;
+	} else {
+		w->page += bpf_core_type_size(struct page);
 	}
 	if (pb_page_pinned_wb((struct page *)w->page)) {
 		w->pinned_wb++;
 		PB_ON_PINNED_WB((struct page *)w->page);
 	}
-	w->page += bpf_core_type_size(struct page);
-	w->npages--;
 	return 0;
 }
 
