@@ -21,8 +21,8 @@
 #include "pb_common.bpf.h"
 
 /* Every pinned page met under writeback joins the census, owner unknown. */
-static void census_unseen(struct page *page);
-#define PB_ON_PINNED_WB(page)	census_unseen(page)
+static void census_enter(struct page *page, __u32 flags);
+#define PB_ON_PINNED_WB(page)	census_enter(page, PB_PIN_UNSEEN)
 #include "pb_pages.bpf.h"
 
 #ifndef EEXIST
@@ -77,42 +77,33 @@ static __always_inline void pin_file(struct inode *inode, struct pb_pin *pin)
 	}
 }
 
-/* Enter @page, pinned by the current task, if it is a file's. */
-static void census_add(struct page *page, __u32 flags)
+/*
+ * Enter @page if it is a file's and not in the census yet: pinned by the
+ * current task (@flags of the pin), or met under writeback pinned, its
+ * owner unknown (PB_PIN_UNSEEN).  Looked up first: the pages of every
+ * write bio come here, most of them known already.  A page pinned twice
+ * keeps its first owner.
+ */
+static void census_enter(struct page *page, __u32 flags)
 {
-	struct inode *inode = pb_folio_file(pb_head_page(page));
-	__u64 key = (__u64)page, id = bpf_get_current_pid_tgid();
-	struct pb_pin pin = {
-		.since_ns = bpf_ktime_get_ns(),
-		.tgid = id >> 32,
-		.pid = (__u32)id,
-		.flags = flags,
-		.cgroup_id = bpf_get_current_cgroup_id(),
-	};
+	struct pb_pin pin = { .flags = flags };
+	__u64 key = (__u64)page, id;
+	struct inode *inode;
 	long err;
 
+	if (bpf_map_lookup_elem(&census, &key))
+		return;
+	inode = pb_folio_file(pb_head_page(page));
 	if (!inode)
 		return;
-	pin_file(inode, &pin);
-	bpf_get_current_comm(pin.comm, sizeof(pin.comm));
-	/* a page pinned twice keeps its first owner */
-	err = bpf_map_update_elem(&census, &key, &pin, BPF_NOEXIST);
-	if (err && err != -EEXIST)
-		drop(PB_PIN_DROP_FULL);
-}
-
-static void census_unseen(struct page *page)
-{
-	struct inode *inode = pb_folio_file(pb_head_page(page));
-	__u64 key = (__u64)page;
-	struct pb_pin pin = {
-		.since_ns = bpf_ktime_get_ns(),
-		.flags = PB_PIN_UNSEEN,
-	};
-	long err;
-
-	if (!inode || bpf_map_lookup_elem(&census, &key))
-		return;
+	pin.since_ns = bpf_ktime_get_ns();
+	if (!(flags & PB_PIN_UNSEEN)) {
+		id = bpf_get_current_pid_tgid();
+		pin.tgid = id >> 32;
+		pin.pid = (__u32)id;
+		pin.cgroup_id = bpf_get_current_cgroup_id();
+		bpf_get_current_comm(pin.comm, sizeof(pin.comm));
+	}
 	pin_file(inode, &pin);
 	err = bpf_map_update_elem(&census, &key, &pin, BPF_NOEXIST);
 	if (err && err != -EEXIST)
@@ -136,9 +127,9 @@ static void census_check(struct page *page)
 struct pages_walk {
 	__u64 pages;		/* struct page **, or the first struct page */
 	__u32 n;
-	__u32 flags;		/* for census_add() */
+	__u32 flags;		/* for census_enter() */
 	bool array;
-	bool pin;		/* census_add(), else census_check() */
+	bool pin;		/* census_enter(), else census_check() */
 };
 
 static long walk_one(__u64 i, void *ctx)
@@ -155,7 +146,7 @@ static long walk_one(__u64 i, void *ctx)
 	if (!page)
 		return 0;
 	if (w->pin)
-		census_add(page, w->flags);
+		census_enter(page, w->flags);
 	else
 		census_check(page);
 	return 0;
