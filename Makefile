@@ -46,7 +46,7 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 TEST_BINS := $(BUILD)/tests/pinwrite $(BUILD)/tests/pagecopy $(BUILD)/tests/failalloc \
-	$(BUILD)/tests/otherpolicy \
+	$(BUILD)/tests/otherpolicy $(BUILD)/tests/bvecs \
 	$(BUILD)/tests/test_policy $(BUILD)/tests/test_rate \
 	$(BUILD)/tests/fuzz_policy $(BUILD)/san/pinbounce
 
@@ -97,7 +97,7 @@ $(BUILD)/%.tmp.o: %.bpf.c $(VMLINUX_H)
 	$(msg) BPF $@
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH_DIR) $(BPF_WARNINGS) \
-		-MMD -MP -Ivmlinux/$(ARCH_DIR) -Iinclude -c $< -o $@
+		-MMD -MP -Ivmlinux/$(ARCH_DIR) -Iinclude -Ibpf -c $< -o $@
 
 $(BUILD)/%.bpf.o: $(BUILD)/%.tmp.o
 	$(msg) GEN-OBJ $@
@@ -190,6 +190,11 @@ $(BUILD)/tests/failalloc: tests/vm/failalloc.c user/common/run.c user/common/run
 
 # A test-only BPF tool: maps of another build pinned where pinbounce pins.
 $(BUILD)/tests/otherpolicy: tests/vm/otherpolicy.c $(BUILD)/tests/vm/otherpolicy.skel.h | $(BUILD)/tests
+	$(msg) CC $@
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -I$(BUILD)/tests/vm $< -o $@ $(LDLIBS)
+
+# A test-only BPF tool: what the write bios queued to a disk carry.
+$(BUILD)/tests/bvecs: tests/vm/bvecs.c $(BUILD)/tests/vm/bvecs.skel.h | $(BUILD)/tests
 	$(msg) CC $@
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -I$(BUILD)/tests/vm $< -o $@ $(LDLIBS)
 
