@@ -276,17 +276,25 @@ bounces() {
 	grep -c ' block_bio_bounce: ' "$WORK/trace" || true
 }
 
-# wait_kept PID WHAT: wait (60 s at most) until pinwrite PID, writing to
-# $WORK/out, prints "pinwrite: kept" (-K: the last write back is done and
-# the pages are still pinned); fails the test if it ends or never does.
-wait_kept() {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		grep -q '^pinwrite: kept' "$WORK/out" && return 0
-		kill -0 "$1" 2> /dev/null || break
-		sleep 0.2
+# wait_line FILE REGEX PID WHAT [SECONDS]: wait (60 s at most) until FILE
+# has a line matching REGEX, written by process PID; fails the test with
+# WHAT and FILE if PID ends first or the time is up.
+wait_line() {
+	local end=$((SECONDS + ${5:-60}))
+
+	while [ "$SECONDS" -lt "$end" ]; do
+		grep -q -- "$2" "$1" && return 0
+		kill -0 "$3" 2> /dev/null || break
+		sleep 0.1
 	done
-	fail "$2: pinwrite did not keep its pins: $(cat "$WORK/out")"
+	grep -q -- "$2" "$1" || fail "$4: $(cat "$1")"
+}
+
+# wait_kept PID WHAT: until pinwrite PID, writing to $WORK/out, prints
+# "pinwrite: kept" (-K: the last write back is done and the pages are
+# still pinned).
+wait_kept() {
+	wait_line "$WORK/out" '^pinwrite: kept' "$1" "$2: pinwrite did not keep its pins"
 }
 
 # Sum of a field of the decision events, e.g. bounced= or pinned=.

@@ -20,10 +20,7 @@ cleanup "rmmod null_blk"
 "$BIN/pinwrite" -p 16 -w 64 -H 1000 "/dev/$nb" > "$WORK/hold" &
 pid=$!
 cleanup "kill -9 $pid 2>/dev/null"
-for ((i = 0; i < 100; i++)); do
-	grep -q holding "$WORK/hold" && break
-	sleep 0.1
-done
+wait_line "$WORK/hold" '^pinwrite: holding' "$pid" "pinwrite did not pin"
 expect "pinned pages seen while held" 16 "$(pinned_seen)"
 expect "writer threads while held" 1 "$(writers)"
 kill -9 "$pid"
