@@ -26,6 +26,7 @@ __u64 bvecs;
 __u64 pinned;		/* bvecs whose first page is pinned under writeback */
 __u64 multi_bvecs;	/* bvecs of several pages */
 __u64 multi_pinned;	/* of those, the second page pinned under writeback */
+__u64 large;		/* bvecs in a large folio */
 
 struct vec_walk {
 	__u64 vecs;
@@ -49,15 +50,18 @@ static long one_vec(__u64 i, void *ctx)
 	if (!page || !len)
 		return 0;
 	__sync_fetch_and_add(&bvecs, 1);
-	if (pb_page_pinned_wb((struct page *)((__u64)page + (__u64)(off >> PB_PAGE_SHIFT) *
-					      bpf_core_type_size(struct page))))
+	page = (struct page *)((__u64)page + (__u64)(off >> PB_PAGE_SHIFT) *
+			       bpf_core_type_size(struct page));
+	if (pb_page_flags(pb_head_page(page)) &
+	    (1UL << bpf_core_enum_value(enum pageflags, PG_head)))
+		__sync_fetch_and_add(&large, 1);
+	if (pb_page_pinned_wb(page))
 		__sync_fetch_and_add(&pinned, 1);
 	n = ((off + len - 1) >> PB_PAGE_SHIFT) - (off >> PB_PAGE_SHIFT) + 1;
 	if (n < 2)
 		return 0;
 	__sync_fetch_and_add(&multi_bvecs, 1);
-	page = (struct page *)((__u64)page + (__u64)((off >> PB_PAGE_SHIFT) + 1) *
-			       bpf_core_type_size(struct page));
+	page = (struct page *)((__u64)page + bpf_core_type_size(struct page));
 	if (pb_page_pinned_wb(page))
 		__sync_fetch_and_add(&multi_pinned, 1);
 	return 0;

@@ -6,9 +6,10 @@
  *   bvecs DISK [SECONDS]
  *
  * Prints "bvecs: attached" once counting, and at the end one line:
- *   write_bios=W bvecs=B multi_bvecs=M multi_pinned=P
- * M the bvecs of several pages, P those of them whose second page was
- * page cache pinned for DMA under writeback.
+ *   bvecs: write_bios=W bvecs=B pinned=F multi_bvecs=M multi_pinned=P large=L
+ * F the bvecs whose first page was page cache pinned for DMA under
+ * writeback, M the bvecs of several pages, P those of them whose second
+ * page was, L the bvecs of a large folio.
  */
 #include <errno.h>
 #include <signal.h>
@@ -64,11 +65,13 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (sigtimedwait(&sigs, NULL, &limit) < 0)
 		fprintf(stderr, "bvecs: no signal in %ld s\n", (long)limit.tv_sec);
-	printf("write_bios=%llu bvecs=%llu pinned=%llu multi_bvecs=%llu multi_pinned=%llu\n",
+	printf("bvecs: write_bios=%llu bvecs=%llu pinned=%llu ",
 	       (unsigned long long)skel->bss->write_bios, (unsigned long long)skel->bss->bvecs,
-	       (unsigned long long)skel->bss->pinned,
+	       (unsigned long long)skel->bss->pinned);
+	printf("multi_bvecs=%llu multi_pinned=%llu large=%llu\n",
 	       (unsigned long long)skel->bss->multi_bvecs,
-	       (unsigned long long)skel->bss->multi_pinned);
+	       (unsigned long long)skel->bss->multi_pinned,
+	       (unsigned long long)skel->bss->large);
 	bvecs_bpf__destroy(skel);
 	return 0;
 }

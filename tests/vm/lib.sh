@@ -297,6 +297,25 @@ wait_kept() {
 	wait_line "$WORK/out" '^pinwrite: kept' "$1" "$2: pinwrite did not keep its pins"
 }
 
+# bvecs_start DISK: count what the write bios queued to DISK carry
+# (tests/vm/bvecs.bpf.c) until bvecs_stop, which prints the counts;
+# bvecs_get NAME then gives one of them: write_bios, bvecs, pinned,
+# multi_bvecs (of several pages), multi_pinned, large (of a large folio).
+bvecs_start() {
+	"$BIN/bvecs" "/dev/$1" 600 > "$WORK/bvecs" 2>&1 &
+	bv=$!
+	cleanup "kill $bv 2> /dev/null || true"
+	wait_line "$WORK/bvecs" '^bvecs: attached' "$bv" "bvecs did not attach" 30
+}
+bvecs_stop() {
+	kill -INT "$bv"
+	wait "$bv" || fail "bvecs: exit status $?: $(cat "$WORK/bvecs")"
+	tail -n1 "$WORK/bvecs"
+}
+bvecs_get() {
+	sed -n "s/^bvecs: .* $1=\([0-9]*\).*/\1/p" "$WORK/bvecs"
+}
+
 # Sum of a field of the decision events, e.g. bounced= or pinned=.
 decision_sum() {
 	grep ' block_bio_pin_bounce: ' "$WORK/trace" |

@@ -12,13 +12,13 @@
 #   pinned-bounce tracepoint, 0 bounced by default, all with pinned pages
 #   forced to pass through; and trace --expect exposed_pages==0 fails only
 #   when they were.
-# - Whole bios: the pinned pages of a large file written back, some of them
-#   sharing bvecs (shown by tests/vm/bvecs.bpf.c): the census meets every
-#   one pinned before it started, and the exposure counters count each
+# - Whole bios: the pinned large folios of a file written back, a bvec
+#   spanning several pages (bvecs_get shows it): the census meets every
+#   page pinned before it started, and the exposure counters count each
 #   once.
 . "$PB_REPO/tests/vm/lib.sh"
 
-both_disks 64
+both_disks 320
 if stock_kernel; then
 	kernel=stock
 else
@@ -73,8 +73,11 @@ else
 	expect "exposure, passed through: trace --expect exposed_pages==0 fails" 124 "$rc"
 fi
 
-# The census, on a file of ext4 on the T10-PI disk.
-mount_ext4 "$sd"
+# The census, on a file of XFS on the T10-PI disk.
+mkfs.xfs -q -f "/dev/$sd"
+mount "/dev/$sd" /run/mnt
+cleanup "umount /run/mnt"
+make_file /run/mnt/file 16
 census_json() { tail -n1 "$WORK/pins.json"; }
 # census_pages N: until the JSON census has printed N pages, 30 s at most.
 census_pages() {
@@ -124,42 +127,21 @@ kill -INT "$census"
 wait "$census" || fail "pins: exit status $?: $(cat "$WORK/pins.err")"
 expect "census: nothing unavailable" "{}" "$(tail -n1 "$WORK/pins.json" | json "j['unavailable']")"
 
-# What the write bios to $sd carry (tests/vm/bvecs.bpf.c): bvecs_start,
-# then bvecs_stop sets $multi to the bvecs of several pages whose second
-# page was pinned under writeback.  Page-cache pages that happen to be
-# physically contiguous share a bvec; an exact count means something for
-# the walk of a bio only where that happened.
-bvecs_start() {
-	local i
-
-	"$BIN/bvecs" "/dev/$sd" 120 > "$WORK/bvecs" 2>&1 &
-	bv=$!
-	cleanup "kill $bv 2> /dev/null || true"
-	for ((i = 0; i < 100; i++)); do
-		grep -q '^bvecs: attached' "$WORK/bvecs" && return 0
-		kill -0 "$bv" 2> /dev/null || break
-		sleep 0.1
-	done
-	fail "bvecs did not attach: $(cat "$WORK/bvecs")"
-}
-bvecs_stop() {
-	kill -INT "$bv"
-	wait "$bv" || fail "bvecs: exit status $?: $(cat "$WORK/bvecs")"
-	tail -n1 "$WORK/bvecs"
-	multi=$(sed -n 's/.* multi_pinned=\([0-9]*\)$/\1/p' "$WORK/bvecs")
-}
-
-# A new file of $BIG pages, for the walks of whole bios below.  A file's
-# first pages come from the per-CPU lists of pages freed lately, scattered
-# as they were freed; past the lists' size (high: in /proc/zoneinfo) they
-# come from the buddy allocator in physically contiguous runs, which
-# bio_add_page() merges into bvecs of several pages.  Each case is run
-# again (3 times at most) until its write back had such a bvec of pinned
-# pages; every run must count exactly.
-BIG=$(awk '$1 == "high:" && $2 > h { h = $2 } END { print (2 * h > 256 ? 2 * h : 256) }' /proc/zoneinfo)
+# A new file of $BIG pages in large folios, which XFS's readahead makes:
+# the bvecs of its write back span several pinned pages each, and the
+# pages' pin count is their folio's (bvecs_get shows both).
+BIG=256
 new_file() {
 	rm -f /run/mnt/big
 	make_file /run/mnt/big "$BIG"
+	echo 3 > /proc/sys/vm/drop_caches
+	cat /run/mnt/big > /dev/null
+}
+# whole_bio WHAT: what bvecs_stop counted shows the case: large folios,
+# pinned, in bvecs of several pages.
+whole_bio() {
+	expect_gt "$1: bvecs of a large folio" 0 "$(bvecs_get large)"
+	expect_gt "$1: bvecs of several pinned pages" 0 "$(bvecs_get multi_pinned)"
 }
 
 # Pinned before the census started: met when written back, owner unknown.
@@ -169,19 +151,16 @@ before_census() {
 	"$BIN/pinwrite" -p "$BIG" -H 120 -r 1 -K 60 /run/mnt/big > "$WORK/out" 2>&1 &
 	pw=$!
 	cleanup "kill $pw 2> /dev/null || true"
-	for ((i = 0; i < 100; i++)); do
-		grep -q '^pinwrite: holding' "$WORK/out" && break
-		sleep 0.1
-	done
-	grep -q '^pinwrite: holding' "$WORK/out" || fail "pinwrite did not pin: $(cat "$WORK/out")"
+	wait_line "$WORK/out" '^pinwrite: holding' "$pw" "pinwrite did not pin"
 	censuses "$WORK/pins.txt"
-	bvecs_start
+	bvecs_start "$sd"
 	kill -USR1 "$pw"	# the hold is over: write back
 	wait_kept "$pw" "pinned before the census"
 	census_pages "$BIG"
 	bvecs_stop
+	whole_bio "census: pinned before it started"
 	row=$(census_json | json "[(r['pid'], r['pages'], r['file'], r['before_census'], r['mapped_by']['pid']) for r in j['pins']]")
-	expect "census: pinned before it started, met under writeback ($multi bvecs of several pinned pages)" \
+	expect "census: pinned before it started, met under writeback" \
 		"[(None, $BIG, '/run/mnt/big', True, $pw)]" "$row"
 	kill "$census" "$text"
 	wait "$census" "$text" 2> /dev/null || true
@@ -191,11 +170,7 @@ before_census() {
 	grep -qE "^ +- +\(before start\) +$BIG +- +- +$sd +yes +/run/mnt/big \(mapped by $pw pinwrite\)$" \
 		"$WORK/pins.txt" || fail "pins: no text row for the pages pinned before it started"
 }
-for ((try = 1; try <= 3; try++)); do
-	before_census
-	[ "$multi" -gt 0 ] && break
-done
-expect_gt "census: a write back of pages pinned before it had bvecs of several pinned pages" 0 "$multi"
+before_census
 
 # Exposure on a file: every pinned page written back is counted once,
 # whether or not it shares its bvec (and, split, its bvec's pages) with
@@ -205,24 +180,21 @@ file_exposure() {
 
 	new_file
 	[ "$kernel" = stock ] || cmd=("$REPO/build/pinforce" passthrough -- "${cmd[@]}")
-	bvecs_start
+	bvecs_start "$sd"
 	[ "$kernel" = stock ] || trace_start
 	"$PB" trace -d "$sd" --json "$WORK/t.json" -- "${cmd[@]}" > "$WORK/out" 2> "$WORK/trace.err" ||
 		fail "trace on a file: exit status $?: $(cat "$WORK/trace.err")"
 	[ "$kernel" = stock ] || trace_stop
 	bvecs_stop
+	whole_bio "exposure on a file"
 	exposed=$(json "j['metrics']['exposed_pages']" < "$WORK/t.json")
 	pinned_wb=$(json "j['metrics']['pinned_wb_pages']" < "$WORK/t.json")
 	echo "exposure on a file: pinned_wb_pages=$pinned_wb exposed_pages=$exposed"
 }
-for ((try = 1; try <= 3; try++)); do
-	file_exposure
-	expect "exposure on a file: pinned_wb_pages = the $BIG pages pinned, written back once ($multi bvecs of several pinned pages)" \
-		"$BIG" "$pinned_wb"
-	expect "exposure on a file: exposed_pages = pinned_wb_pages on a disk that needs stable writes" \
-		"$BIG" "$exposed"
-	[ "$kernel" = stock ] || expect "exposure on a file: = pinned pages the tracepoint saw passed through" \
-		"$(decision_sum pinned)" "$exposed"
-	[ "$multi" -gt 0 ] && break
-done
-expect_gt "exposure on a file: a write back had bvecs of several pinned pages" 0 "$multi"
+file_exposure
+expect "exposure on a file: pinned_wb_pages = the $BIG pages pinned, written back once" \
+	"$BIG" "$pinned_wb"
+expect "exposure on a file: exposed_pages = pinned_wb_pages on a disk that needs stable writes" \
+	"$BIG" "$exposed"
+[ "$kernel" = stock ] || expect "exposure on a file: = pinned pages the tracepoint saw passed through" \
+	"$(decision_sum pinned)" "$exposed"

@@ -35,12 +35,15 @@ for ((w = 0; w < $WRITERS; w++)); do
 done
 wait
 EOF
+bvecs_start "$dev"
 trace_start
 timeout 150 "$BIN/failalloc" -- bash "$WORK/writers" > "$WORK/failalloc" ||
 	fail "the writers did not finish: $(cat "$WORK"/w* "$WORK/failalloc")"
 trace_stop
+bvecs_stop
 cat "$WORK/failalloc" "$WORK"/w*
 
+expect_gt "bvecs of large folios written back" 0 "$(bvecs_get large)"
 failed=$(sed -n 's/^failalloc: \([0-9]*\) page allocations failed.*/\1/p' "$WORK/failalloc")
 expect_gt "page allocations made to fail in the bounce" 0 "$failed"
 expect_gt "times a bio found the pool dry, gave its pages back and waited" 0 \

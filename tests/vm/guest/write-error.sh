@@ -27,13 +27,17 @@ bad=$((first + cut * 4))
 echo "file at sector $first of /dev/$dev; sector $bad (half a bounce into it) fails writes"
 echo "+$bad-$bad" > "$nbc/badblocks"
 
+bvecs_start "$dev"
 trace_start
 "$REPO/build/pinforce" bounce -- "$BIN/pinwrite" -p 2048 -r 1 /run/mnt/file | tee "$WORK/out"
 trace_stop
+bvecs_stop
 echo "-$bad-$bad" > "$nbc/badblocks"
 
-# The case really happened: bios were split at what one bounce holds, and
-# the pages around the bad sector were bounced.
+# The case really happened: large folios were written back, bios were
+# split at what one bounce holds, and the pages around the bad sector
+# were bounced.
+expect_gt "bvecs of large folios written back" 0 "$(bvecs_get large)"
 split=$(decisions " \+ $((cut * 8)) pinned=$cut bounced=$cut action=bounce by=prog")
 expect_gt "bounced $cut-page parts of split bios" 0 "$split"
 part=$(grep ' block_bio_pin_bounce: ' "$WORK/trace" | awk -v s="$bad" '
