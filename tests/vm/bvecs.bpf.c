@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Test only: what the write bios queued to one disk carry, read from their
- * bvecs as the block layer built them: how many bvecs span several pages
- * (bio_add_page() merges physically contiguous pages into one), and how
- * many pages after the first of such a bvec are page cache pinned for DMA
- * under writeback.  Those are the pages a walk that took one page a bvec
- * would miss: a test that counts pinned pages exactly shows with this
- * that it met them.
+ * bvecs as the block layer built them: how many bvecs there are, how many
+ * start with a page of the page cache pinned for DMA under writeback, how
+ * many are of a large folio, how many span several pages (a large folio,
+ * or physically contiguous pages bio_add_page() merged), and of those how
+ * many have their second page pinned under writeback: a page that a walk
+ * taking one page a bvec would miss.  A test that counts pinned pages
+ * exactly shows with these that its bios had such bvecs.  Only the first
+ * two pages of a bvec are looked at: 6.1's verifier refused a loop over
+ * its pages here ("back-edge", on the edge that follows a call).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
