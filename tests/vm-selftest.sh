@@ -1,6 +1,6 @@
 #!/bin/bash
 # The VM runner must fail when a test fails, when a test or the whole guest
-# hangs, when a test takes more than half its timeout, when the kernel
+# hangs, when a test takes more than a third of its timeout, when the kernel
 # warns, and when the guest crashes.  Each case boots
 # the VM with tests/vm/guest/selftest-*.sh and checks what the runner says.
 #

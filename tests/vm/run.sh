@@ -6,8 +6,10 @@
 #   tests/vm/run.sh [-o OUTDIR] KDIR NAME...
 #
 # Prints "ok NAME (SECONDS s)" or "FAIL NAME" per test, then "vm: N passed,
-# N failed".  A test that takes more than half its timeout fails: it would
-# pass or fail by chance.
+# N failed".  A test that takes more than a third of its timeout fails: it
+# would pass or fail by chance.  The guest panics on the first WARN
+# (panic_on_warn=1): a warning is a failure, and the tests after it do not
+# run.
 # Fails when a test fails, when the guest does not finish in time
 # (PB_VM_TIMEOUT seconds, default 180 per test and at least one test's
 # PB_TEST_TIMEOUT, 600), or when the kernel log shows
@@ -64,7 +66,7 @@ timeout -k 10 "$vm_timeout" qemu-system-x86_64 "${accel[@]}" -m 2G -smp 2 \
 	-nodefaults -display none -no-reboot \
 	-serial "file:$out/console.log" \
 	-kernel "$kdir/arch/x86/boot/bzImage" \
-	-append "console=ttyS0 log_buf_len=32M root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro init=$repo/tests/vm/guest-init.sh panic=-1 oops=panic" \
+	-append "console=ttyS0 log_buf_len=32M root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro init=$repo/tests/vm/guest-init.sh panic=-1 oops=panic panic_on_warn=1" \
 	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
 	-device virtio-9p-pci,fsdev=root,mount_tag=root \
 	-fsdev "local,id=out,path=$out,security_model=none" \
@@ -81,9 +83,9 @@ for t in "${tests[@]}"; do
 	rc=$(cat "$out/$t.rc" 2>/dev/null || echo none)
 	took=$(cat "$out/$t.time" 2>/dev/null || echo "?")
 	sed "s/^/    $t: /" "$out/$t.log" 2>/dev/null
-	if [ "$rc" = 0 ] && [ "$took" -gt $((test_timeout / 2)) ]; then
+	if [ "$rc" = 0 ] && [ "$took" -gt $((test_timeout / 3)) ]; then
 		# One that runs near its limit passes or fails by chance.
-		echo "FAIL $t (took $took s, more than half its $test_timeout s timeout)"
+		echo "FAIL $t (took $took s, more than a third of its $test_timeout s timeout)"
 		fail=$((fail + 1))
 	elif [ "$rc" = 0 ]; then
 		echo "ok $t ($took s)"

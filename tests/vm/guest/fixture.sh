@@ -13,6 +13,9 @@ pinned_seen() {
 }
 writers() { grep -lx pinfix-writer /proc/[0-9]*/comm 2>/dev/null | wc -l; }
 
+# Every warning the kernel prints fails the run: the guest panics on it.
+expect "kernel.panic_on_warn" 1 "$(cat /proc/sys/kernel/panic_on_warn)"
+
 load_fixture
 nb=$(null_blk_up)
 cleanup "rmmod null_blk"

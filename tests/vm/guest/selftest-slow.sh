@@ -1,2 +1,2 @@
-# A test that passes but takes more than half its timeout.
+# A test that passes but takes more than a third of its timeout.
 sleep 3
