@@ -6,20 +6,21 @@
  * into them, and runs rounds of store-through-the-mapping + fsync.
  *
  *   pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS]
- *            [-H SECONDS] [-K SECONDS] [-L BYTE] [-U] [-s] [-V] FILE
+ *            [-H SECONDS] [-A SECONDS] [-K SECONDS] [-L BYTE] [-U] [-s] [-V]
+ *            FILE
  *
  * -H holds the pages pinned (and the writer running) for SECONDS before the
- * rounds, after printing "pinwrite: holding N pages"; SIGUSR1 ends the hold
- * early.  -U unpins them
- * through the fixture before the rounds, keeping the fixture open.  -K keeps
- * them pinned (and the writer running) for SECONDS after the rounds, after
+ * rounds, after printing "pinwrite: holding N pages".  -A holds them after
+ * the rounds, before -L, after printing "pinwrite: rounds done".  -U unpins
+ * them through the fixture before the rounds, keeping the fixture open.  -K
+ * keeps them pinned (and the writer running) for SECONDS at the end, after
  * printing "pinwrite: kept N pages": what the last write back sent is on
  * the disk then, and unpinning has not dirtied the pages again yet.
+ * SIGUSR1 ends any of these waits early.
  *
  * -L has the fixture write BYTE into the first LATE_LEN bytes of every
  * pinned page once the rounds are over, as a device would after the write
- * back, and then fsync()s: those bytes are on the disk only if the pages
- * stayed dirty.  -V then checks them with the rest.
+ * back, and then fsync()s.  -V then checks them with the rest.
  *
  * -s writes one sub-page block per page instead of storing through the
  * mapping: in round R, SUBPAGE bytes at offset ((page + R) % 4) * SUBPAGE
@@ -58,6 +59,16 @@
 static void end_hold(int sig)
 {
 	(void)sig;
+}
+
+/* Wait @seconds, or until SIGUSR1, after saying so on stdout. */
+static void hold_for(unsigned int seconds, const char *what, long pinned)
+{
+	if (!seconds)
+		return;
+	printf("pinwrite: %s %ld pages\n", what, pinned);
+	fflush(stdout);
+	sleep(seconds);
 }
 
 static void die(const char *what)
@@ -158,13 +169,13 @@ int main(int argc, char **argv)
 	int pin = 1, unpin = 0, check = 0, subpage = 0, opt, fd, pfd = -1;
 	struct pinfix_writer w = { .bytes = 0, .cpu = -1 };
 	double seconds = 0, start, end, elapsed;
-	unsigned int hold = 0, keep = 0;
+	unsigned int hold = 0, after = 0, keep = 0;
 	long late = -1;
 	unsigned char *map;
 	struct stat st;
 	long pinned = 0;
 
-	while ((opt = getopt(argc, argv, "p:nw:c:r:t:H:K:L:UsV")) != -1) {
+	while ((opt = getopt(argc, argv, "p:nw:c:r:t:H:A:K:L:UsV")) != -1) {
 		switch (opt) {
 		case 'p':
 			pages = strtoul(optarg, NULL, 0);
@@ -187,6 +198,9 @@ int main(int argc, char **argv)
 		case 'H':
 			hold = strtoul(optarg, NULL, 0);
 			break;
+		case 'A':
+			after = strtoul(optarg, NULL, 0);
+			break;
 		case 'K':
 			keep = strtoul(optarg, NULL, 0);
 			break;
@@ -204,7 +218,7 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr,
-				"usage: pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS] [-H SECONDS] [-K SECONDS] [-L BYTE] [-U] [-s] [-V] FILE\n");
+				"usage: pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS] [-H SECONDS] [-A SECONDS] [-K SECONDS] [-L BYTE] [-U] [-s] [-V] FILE\n");
 			return 2;
 		}
 	}
@@ -242,13 +256,9 @@ int main(int argc, char **argv)
 			die("PINFIX_IOC_WRITER_START");
 	}
 
-	if (hold) {
-		/* a handler, not SIG_IGN: the signal must interrupt sleep() */
-		signal(SIGUSR1, end_hold);
-		printf("pinwrite: holding %ld pages\n", pinned);
-		fflush(stdout);
-		sleep(hold);
-	}
+	/* a handler, not SIG_IGN: the signal must interrupt sleep() */
+	signal(SIGUSR1, end_hold);
+	hold_for(hold, "holding", pinned);
 
 	if (unpin && pfd >= 0) {
 		struct pinfix_status ps;
@@ -275,6 +285,7 @@ int main(int argc, char **argv)
 	}
 
 	elapsed = now() - start;
+	hold_for(after, "rounds done,", pinned);
 	if (late >= 0) {
 		struct pinfix_fill f = { .offset = 0, .len = LATE_LEN, .value = late };
 
@@ -283,11 +294,7 @@ int main(int argc, char **argv)
 		if (fsync(fd))
 			failures++;
 	}
-	if (keep) {
-		printf("pinwrite: kept %ld pages\n", pinned);
-		fflush(stdout);
-		sleep(keep);
-	}
+	hold_for(keep, "kept", pinned);
 	if (pfd >= 0 && ioctl(pfd, PINFIX_IOC_WRITER_STOP))
 		die("PINFIX_IOC_WRITER_STOP");
 	int bad = check ? verify(argv[optind], map, pages, done, w.bytes != 0) : 0;
