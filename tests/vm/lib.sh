@@ -290,6 +290,18 @@ wait_line() {
 	grep -q -- "$2" "$1" || fail "$4: $(cat "$1")"
 }
 
+# pinwrite_of PID: PID, or the pinwrite that PID (pinforce) runs.
+pinwrite_of() { pgrep -P "$1" -x pinwrite || echo "$1"; }
+
+# release PID: end the wait of pinwrite PID (-H, -A, -K), or of the one
+# that PID runs under pinforce.
+release() { kill -USR1 "$(pinwrite_of "$1")"; }
+
+# reap PID: at exit, kill pinwrite PID (or PID and the pinwrite it runs)
+# and wait for it, so that its pins are gone before what it pinned is
+# unmounted.
+reap() { cleanup "kill \$(pinwrite_of $1) $1 2> /dev/null; wait $1 2> /dev/null || true"; }
+
 # wait_kept PID WHAT: until pinwrite PID, writing to $WORK/out, prints
 # "pinwrite: kept" (-K: the last write back is done and the pages are
 # still pinned).

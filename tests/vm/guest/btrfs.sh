@@ -3,17 +3,20 @@
 # page would be copied after its checksum was computed, once per mirror:
 # the checksums would not match the disk, or the mirrors each other, and the
 # data would be lost at the next read with nothing failing before.  So btrfs
-# bounces pinned pages itself, before it checksums them.  The file's pages
-# are pinned, the fixture's thread writes into them while the test stores
-# and fsyncs, and after the last round, while the pages are still pinned
-# and the thread still writes (pinwrite -K; once the thread stops, the
-# pages, which stay dirty, are written again from still pages):
+# bounces pinned pages itself, before it checksums them, and by default
+# whenever the data is checksummed, whatever the disk: the checksum is
+# wrong on a disk without T10-PI too.  The file's pages are pinned, the
+# fixture's thread writes into them while the test stores and fsyncs, and
+# after the last round, while the pages are still pinned and the thread
+# still writes (pinwrite -K):
 #  - btrfs scrub reads every copy of every block and checks its checksum;
 #  - the file is read with O_DIRECT, which checks the checksums too.
 # Then pinwrite reads it back (-V): the data of the last round.
-# Two filesystems: one on a PI disk (single), one over two PI disks (raid1
-# data and metadata).  Passed through on the first, writes must fail: that
-# shows the scribbling reached the disk.
+# Three filesystems: one on a PI disk (single), one on a disk without PI
+# (single), one over two PI disks (raid1 data and metadata).  Passed
+# through, writes must fail on the PI disk, and on the plain disk scrub or
+# the O_DIRECT reads must find bad checksums: that shows the scribbling
+# reached the disk.
 . "$PB_REPO/tests/vm/lib.sh"
 
 seconds=${PB_BTRFS_SECONDS:-5}
@@ -22,7 +25,8 @@ cleanup "! grep -q '^scsi_debug ' /proc/modules || rmmod scsi_debug"
 
 # phase WHAT [PINFORCE-ACTION]: pinned writes with the thread scribbling;
 # sets failures, verify, guard and csum for them, and scrubbed (ok or bad,
-# from a scrub while pinned, bounced only) and direct (O_DIRECT read errors).
+# from a scrub while pinned) and direct (O_DIRECT read errors), but for
+# the writes a PI disk refused (passed through there: skipped).
 phase() {
 	local what=$1 force=${2:-} g c i pid
 	local cmd=("$BIN/pinwrite" -p 64 -w 64 -c 1 -t "$seconds" -K 8 -V /run/mnt/file)
@@ -33,7 +37,7 @@ phase() {
 	pid=$!
 	wait_kept "$pid" "$what"
 	scrubbed=skipped direct=0
-	if [ -z "$force" ]; then
+	if [ -z "$force" ] || [ "$(stable_writes "$dev")" = 0 ]; then
 		btrfs scrub start -B /run/mnt > "$WORK/scrub" 2>&1 || true
 		grep -E 'Error summary|csum=' "$WORK/scrub" | sed 's/^/  scrub: /'
 		scrubbed=bad
@@ -63,11 +67,17 @@ expect_sound() {
 	expect "$1: read back (pinwrite -V)" ok "$verify"
 }
 
-# single PI disk with a new btrfs in $dev, mounted at /run/mnt, with a file.
+# single [plain]: a PI disk (plain: one without PI, which needs no stable
+# writes) with a new btrfs in $dev, mounted at /run/mnt, with a file.
 single() {
 	! grep -q '^scsi_debug ' /proc/modules || rmmod scsi_debug
-	dev=$(scsi_debug_up dif=1 dix=1 dev_size_mb=256)
-	expect "$dev has stable writes" 1 "$(stable_writes "$dev")"
+	if [ "${1:-}" = plain ]; then
+		dev=$(scsi_debug_up dev_size_mb=256)
+		expect "$dev has stable writes" 0 "$(stable_writes "$dev")"
+	else
+		dev=$(scsi_debug_up dif=1 dix=1 dev_size_mb=256)
+		expect "$dev has stable writes" 1 "$(stable_writes "$dev")"
+	fi
 	mkfs.btrfs -q -f -d single -m dup "/dev/$dev" > /dev/null
 	mount "/dev/$dev" /run/mnt
 	make_file /run/mnt/file 64
@@ -85,10 +95,24 @@ single
 phase "single, by default"
 expect_sound "single, by default"
 umount /run/mnt
+
+# --- a disk without PI: checksummed data is copied all the same -----------
+single plain
+phase "plain disk, forced passthrough" passthrough
+expect "plain disk, passthrough: failed fsyncs (no PI to refuse them)" 0 "$failures"
+expect_gt "plain disk, passthrough: bad checksums found by scrub, O_DIRECT reads and the log (else this proves nothing)" \
+	0 "$(($([ "$scrubbed" = bad ] && echo 1 || echo 0) + direct + csum))"
+umount /run/mnt
+
+single plain
+phase "plain disk, by default"
+expect_sound "plain disk, by default"
+umount /run/mnt
 rmmod scsi_debug
 
 # --- raid1 over two PI disks ------------------------------------------------
 read -r a b <<< "$(scsi_debug_hosts 2 dif=1 dix=1 dev_size_mb=256)"
+dev=$a
 mkfs.btrfs -q -f -d raid1 -m raid1 "/dev/$a" "/dev/$b" > /dev/null
 mount -o device="/dev/$b" "/dev/$a" /run/mnt
 make_file /run/mnt/file 64

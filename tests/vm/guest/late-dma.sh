@@ -1,12 +1,13 @@
 # DMA that lands after the write back.  The fixture writes into the pinned
-# pages once their bounced write back is over and fsync() has returned;
-# pinwrite then fsync()s again and reads the pages back with O_DIRECT while
-# they are still pinned (unpinning would dirty them).  A bounced pinned
-# page stays dirty, so the second fsync() writes the device's new bytes:
-# one more bounce of every page than the rounds made, and the disk equals
-# the page cache.  Passed through, the page is left clean as on a stock
-# kernel, and the new bytes never reach the disk: that control shows the
-# check can fail.
+# pages once their write back is over and fsync() has returned; pinwrite
+# then fsync()s again and reads the pages back with O_DIRECT while they are
+# still pinned (unpinning would dirty them).  The series leaves a written
+# pinned page clean, as stock 6.1 does, bounced or not: the device's write
+# dirties nothing, so the second fsync() writes nothing (no decision is
+# traced) and the device's new bytes are not on the disk.  That is the
+# limit kernel-patch/README.md states ("What it does not do"), and this test
+# shows it as it is, on each filesystem: a page kept dirty instead would
+# break each filesystem's rules (tests dirty-limits and reflink).
 . "$PB_REPO/tests/vm/lib.sh"
 
 rounds=2
@@ -24,27 +25,35 @@ fresh_disk() {
 	expect "$dev has stable writes" 1 "$(stable_writes "$dev")"
 }
 
-# late WHAT TARGET [PINFORCE-ACTION]: rounds, a late write by the fixture,
-# fsync, read back; prints pinwrite's verify= and checks the bounce count.
+# late WHAT TARGET [PINFORCE-ACTION]: rounds (traced), then a late write by
+# the fixture and an fsync (traced apart), then the read back.
 late() {
-	local what=$1 target=$2 force=${3:-} got
-	local cmd=("$BIN/pinwrite" -p "$pages" -r "$rounds" -L $((value += 17)) -V "$target")
+	local what=$1 target=$2 force=${3:-} pid
+	local cmd=("$BIN/pinwrite" -p "$pages" -r "$rounds" -A 60 -L $((value += 17)) -K 60 -V "$target")
 	[ -z "$force" ] || cmd=("$REPO/build/pinforce" "$force" -- "${cmd[@]}")
 	trace_start
-	"${cmd[@]}" > "$WORK/out" 2>&1 || true
+	"${cmd[@]}" > "$WORK/out" 2>&1 &
+	pid=$!
+	reap "$pid"
+	wait_line "$WORK/out" '^pinwrite: rounds done' "$pid" "$what: pinwrite did not finish its rounds"
 	trace_stop
+	if [ "${force:-bounce}" = bounce ]; then
+		expect_outcome "$what: the rounds" bounce "$([ -n "$force" ] && echo prog || echo default)"
+	else
+		expect_outcome "$what: the rounds" passthrough prog
+	fi
+	trace_start
+	release "$pid"	# the device writes, then fsync()
+	wait_kept "$pid" "$what"
+	trace_stop
+	release "$pid"
+	wait "$pid" || true
 	sed 's/^/  /' "$WORK/out"
 	expect "$what: failed fsyncs" 0 "$(sed -n 's/.*fsync_failures=\([0-9]*\).*/\1/p' "$WORK/out")"
-	got=$(sed -n 's/.*verify=\([a-z]*\).*/\1/p' "$WORK/out")
-	if [ "${force:-bounce}" = bounce ]; then
-		expect_outcome "$what" bounce "$([ -n "$force" ] && echo prog || echo default)"
-		expect_ge "$what: pages bounced, one per page and fsync or more" \
-			$(((rounds + 1) * pages)) "$(decision_sum bounced)"
-		expect "$what: the late bytes on disk (O_DIRECT = page cache)" ok "$got"
-	else
-		expect_outcome "$what" passthrough prog
-		expect "$what: the late bytes lost, the page left clean" bad "$got"
-	fi
+	expect "$what: decisions in the fsync after the device wrote (the pages stayed clean)" \
+		0 "$(decisions)"
+	expect "$what: the device's late bytes on disk (not written, as on stock 6.1)" bad \
+		"$(sed -n 's/.*verify=\([a-z]*\).*/\1/p' "$WORK/out")"
 }
 
 fresh_disk
@@ -53,8 +62,7 @@ mount "/dev/$dev" /run/mnt
 cleanup "! mountpoint -q /run/mnt || umount /run/mnt"
 make_file /run/mnt/file "$pages"
 late "ext4" /run/mnt/file
-late "ext4, forced bounce" /run/mnt/file bounce
-late "ext4, forced passthrough (control)" /run/mnt/file passthrough
+late "ext4, forced passthrough" /run/mnt/file passthrough
 umount /run/mnt
 
 fresh_disk

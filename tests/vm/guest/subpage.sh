@@ -2,8 +2,7 @@
 # into its page must reach the disk from that offset of the bounce page:
 # the block device's own page cache writes one buffer per bio, a page whose
 # blocks are scattered on disk is written as one bio per block, and ext4
-# with 1 KiB blocks writes one dirty buffer at a time (of a page that was
-# not bounced: a bounced pinned page stays dirty, all of it).  Nothing
+# with 1 KiB blocks writes one dirty buffer at a time.  Nothing
 # scribbles here, so after every write back the disk (read with O_DIRECT)
 # must equal the page cache byte for byte, bounced by default, forced to
 # bounce, and passed through.  The trace shows that the bios really were
@@ -76,16 +75,12 @@ run() {
 }
 
 # --- ext4 with 1 KiB blocks, one dirty buffer per write back --------------
-# A pinned page that was bounced stays dirty, all of its blocks, and ext4
-# writes the contiguous blocks of a page in one bvec: here only the pages
-# passed through are written one dirty buffer at a time.  Bounced, the
-# 1 KiB writes at 1, 2 and 3 KiB into their pages must still read back.
 mkfs.ext4 -q -F -b 1024 "/dev/$dev"
 mount "/dev/$dev" /run/mnt
 cleanup "! mountpoint -q /run/mnt || umount /run/mnt"
 make_file /run/mnt/file 32
-run "ext4 1k, by default" bounce default /run/mnt/file "" no -- -p 32 -r 4 -s
-run "ext4 1k, forced bounce" bounce prog /run/mnt/file bounce no -- -p 32 -r 4 -s
+run "ext4 1k, by default" bounce default /run/mnt/file "" yes -- -p 32 -r 4 -s
+run "ext4 1k, forced bounce" bounce prog /run/mnt/file bounce yes -- -p 32 -r 4 -s
 run "ext4 1k, forced passthrough" passthrough prog /run/mnt/file passthrough yes -- -p 32 -r 4 -s
 
 # --- a file whose blocks are scattered: one bio per 1 KiB block -----------
