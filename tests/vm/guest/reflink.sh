@@ -1,0 +1,77 @@
+# A pinned file's blocks shared with another file must keep the other
+# file's bytes.  XFS (reflink on, mkfs.xfs's default) reserves a new block
+# for a shared one when a page is dirtied through ->page_mkwrite() or a
+# write; a page dirtied any other way is written where the file points, in
+# place, into the block the other file shares.  A write back that left a
+# bounced pinned page dirty did exactly that: after `cp --reflink` or a
+# dedupe, the next write back of the source went into the copy.  The
+# series leaves a written page clean, so that what the device writes later
+# dirties nothing.
+#
+# 16 pages of a file on XFS on a PI disk are pinned, stored into and
+# fsync()ed (bounced, by default); while they stay pinned the file is
+# cloned (cp --reflink=always) and deduplicated against a plain copy
+# (FIDEDUPERANGE); the device (the fixture) then writes into every pinned
+# page and the source is fsync()ed.  With the caches dropped, the clone
+# and the deduplicated copy read back from the disk (O_DIRECT) as they
+# were.  The control: unpinning dirties the pages without ->page_mkwrite()
+# (unpin_user_pages_dirty_lock(), as stock 6.1 does), and the next fsync()
+# of the source writes into the shared blocks: the clone changes, so the
+# check can see it.
+. "$PB_REPO/tests/vm/lib.sh"
+
+pages=16
+late=0x5a
+load_fixture
+dev=$(scsi_debug_up dif=1 dix=1 dev_size_mb=320)	# the smallest XFS mkfs.xfs makes
+cleanup "rmmod scsi_debug"
+expect "$dev has stable writes" 1 "$(stable_writes "$dev")"
+mkfs.xfs -q -f "/dev/$dev"
+mount "/dev/$dev" /run/mnt
+cleanup "! mountpoint -q /run/mnt || umount /run/mnt"
+expect "XFS made with reflink" 1 "$(xfs_info /run/mnt | sed -n 's/.*reflink=\([0-9]\).*/\1/p')"
+make_file /run/mnt/src "$pages"
+
+# disk_sum FILE: the checksum of FILE as the disk has it.
+disk_sum() { dd if="$1" bs=64k iflag=direct status=none | sha256sum | cut -c1-16; }
+# shared FILE: the extents of FILE that XFS says are shared.
+shared() { filefrag -v "$1" | grep -c shared || true; }
+
+trace_start
+"$BIN/pinwrite" -p "$pages" -r 2 -A 60 -L "$late" -K 60 /run/mnt/src > "$WORK/out" 2>&1 &
+pid=$!
+reap "$pid"
+wait_line "$WORK/out" '^pinwrite: rounds done' "$pid" "pinwrite did not finish its rounds"
+
+cp --reflink=always /run/mnt/src /run/mnt/clone
+cp /run/mnt/src /run/mnt/dup
+sync /run/mnt/dup
+xfs_io -c "dedupe /run/mnt/src 0 0 $((pages * 4096))" /run/mnt/dup > "$WORK/dedupe"
+sed 's/^/  xfs_io: /' "$WORK/dedupe"
+grep -q "deduped $((pages * 4096))/$((pages * 4096)) bytes" "$WORK/dedupe" ||
+	fail "FIDEDUPERANGE did not share the whole range"
+expect_gt "extents of the clone shared with the pinned file" 0 "$(shared /run/mnt/clone)"
+expect_gt "extents of the deduplicated copy shared with the pinned file" 0 "$(shared /run/mnt/dup)"
+clone0=$(disk_sum /run/mnt/clone) dup0=$(disk_sum /run/mnt/dup)
+
+release "$pid"	# the device writes into every pinned page; fsync
+wait_kept "$pid" "late DMA"
+trace_stop
+expect_outcome "the pinned rounds" bounce default
+echo 3 > /proc/sys/vm/drop_caches
+expect "the device's byte in the pinned pages (page cache)" 5a \
+	"$(od -An -tx1 -N1 -j $(((pages - 1) * 4096)) /run/mnt/src | tr -d ' ')"
+expect "the clone on disk, after the device wrote and the source was fsync()ed" \
+	"$clone0" "$(disk_sum /run/mnt/clone)"
+expect "the deduplicated copy on disk, likewise" "$dup0" "$(disk_sum /run/mnt/dup)"
+
+# The control: unpinning dirties the pages behind XFS's back.
+release "$pid"
+wait "$pid" || fail "pinwrite: $(cat "$WORK/out")"
+sed 's/^/  /' "$WORK/out"
+sync /run/mnt/src
+echo 3 > /proc/sys/vm/drop_caches
+clone1=$(disk_sum /run/mnt/clone)
+[ "$clone1" != "$clone0" ] ||
+	fail "control: the clone kept its bytes even after the unpinned pages were written in place"
+echo "ok: control: unpinned pages dirtied without ->page_mkwrite() are written into the clone's blocks ($clone0 -> $clone1)"
