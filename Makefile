@@ -239,7 +239,7 @@ $(BUILD)/bpf $(BUILD)/tests $(BUILD)/san:
 	$(Q)mkdir -p $@
 
 VM_TESTS := fixture default-stable default-nonstable force paths integrity integrity-part rdma \
-	rdma-part subpage late-dma dirty-limits reflink odirect freeze write-error \
+	rdma-part subpage late-dma dirty-limits reflink odirect freeze truncate write-error \
 	pool-pressure zone-append md-raid1 dm btrfs policy \
 	policy-match policy-swap bpffs observe top export trace pins
 # What make check also runs on stock 6.1: what needs no series.

@@ -6,8 +6,8 @@
  * into them, and runs rounds of store-through-the-mapping + fsync.
  *
  *   pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS]
- *            [-H SECONDS] [-A SECONDS] [-K SECONDS] [-L BYTE] [-U] [-s] [-V]
- *            FILE
+ *            [-H SECONDS] [-A SECONDS] [-K SECONDS] [-L BYTE] [-U] [-C]
+ *            [-s] [-V] FILE
  *
  * -H holds the pages pinned (and the writer running) for SECONDS before the
  * rounds, after printing "pinwrite: holding N pages".  -A holds them after
@@ -16,7 +16,9 @@
  * keeps them pinned (and the writer running) for SECONDS at the end, after
  * printing "pinwrite: kept N pages": what the last write back sent is on
  * the disk then, and unpinning has not dirtied the pages again yet.
- * SIGUSR1 ends any of these waits early.
+ * SIGUSR1 ends any of these waits early.  -C unmaps and closes FILE after
+ * the rounds, before -A: the pins (and the writer) stay, and FILE's
+ * filesystem can be unmounted under them.
  *
  * -L has the fixture write BYTE into the first LATE_LEN bytes of every
  * pinned page once the rounds are over, as a device would after the write
@@ -166,7 +168,7 @@ static int verify(const char *path, const unsigned char *map, unsigned long page
 int main(int argc, char **argv)
 {
 	unsigned long pages = 16, rounds = 1, failures = 0, done = 0;
-	int pin = 1, unpin = 0, check = 0, subpage = 0, opt, fd, pfd = -1;
+	int pin = 1, unpin = 0, check = 0, subpage = 0, closing = 0, opt, fd, pfd = -1;
 	struct pinfix_writer w = { .bytes = 0, .cpu = -1 };
 	double seconds = 0, start, end, elapsed;
 	unsigned int hold = 0, after = 0, keep = 0;
@@ -175,7 +177,7 @@ int main(int argc, char **argv)
 	struct stat st;
 	long pinned = 0;
 
-	while ((opt = getopt(argc, argv, "p:nw:c:r:t:H:A:K:L:UsV")) != -1) {
+	while ((opt = getopt(argc, argv, "p:nw:c:r:t:H:A:K:L:UCsV")) != -1) {
 		switch (opt) {
 		case 'p':
 			pages = strtoul(optarg, NULL, 0);
@@ -210,6 +212,9 @@ int main(int argc, char **argv)
 		case 'U':
 			unpin = 1;
 			break;
+		case 'C':
+			closing = 1;
+			break;
 		case 's':
 			subpage = 1;
 			break;
@@ -218,13 +223,14 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr,
-				"usage: pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS] [-H SECONDS] [-A SECONDS] [-K SECONDS] [-L BYTE] [-U] [-s] [-V] FILE\n");
+				"usage: pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS] [-H SECONDS] [-A SECONDS] [-K SECONDS] [-L BYTE] [-U] [-C] [-s] [-V] FILE\n");
 			return 2;
 		}
 	}
-	if (optind != argc - 1 || !pages || w.bytes > USER_OFF || (late >= 0 && !pin)) {
+	if (optind != argc - 1 || !pages || w.bytes > USER_OFF || (late >= 0 && !pin) ||
+	    (closing && (late >= 0 || check))) {
 		fprintf(stderr,
-			"pinwrite: need one FILE, PAGES > 0, BYTES <= %d, and no -L with -n\n",
+			"pinwrite: need one FILE, PAGES > 0, BYTES <= %d, no -L with -n, and neither -L nor -V with -C\n",
 			USER_OFF);
 		return 2;
 	}
@@ -285,6 +291,11 @@ int main(int argc, char **argv)
 	}
 
 	elapsed = now() - start;
+	if (closing) {
+		munmap(map, pages * PAGE);
+		close(fd);
+		map = NULL;
+	}
 	hold_for(after, "rounds done,", pinned);
 	if (late >= 0) {
 		struct pinfix_fill f = { .offset = 0, .len = LATE_LEN, .value = late };
@@ -303,7 +314,9 @@ int main(int argc, char **argv)
 	       done, failures, pinned, check ? (bad ? "bad" : "ok") : "skipped", elapsed);
 	if (pfd >= 0)
 		close(pfd);
-	munmap(map, pages * PAGE);
-	close(fd);
+	if (map) {
+		munmap(map, pages * PAGE);
+		close(fd);
+	}
 	return bad ? 1 : 0;
 }
