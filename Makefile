@@ -239,17 +239,17 @@ $(BUILD)/bpf $(BUILD)/tests $(BUILD)/san:
 	$(Q)mkdir -p $@
 
 VM_TESTS := fixture default-stable default-nonstable force paths integrity integrity-part rdma \
-	rdma-part subpage late-dma dirty-limits reflink odirect freeze truncate write-error \
+	subpage late-dma dirty-limits reflink odirect freeze truncate write-error \
 	pool-pressure zone-append md-raid1 dm btrfs policy \
 	policy-match policy-swap bpffs observe top export trace pins
-# What make check also runs on stock 6.1: what needs no series.
-STOCK_CHECK_TESTS := pins
-
+# The longer VM tests, run by check-full only.
+VM_FULL_TESTS := rdma-part
+# make check builds one kernel, the patched one; check-stock (in check-full)
+# builds stock 6.1 and runs there what needs no series too (pins).
 check: deps
 	$(Q)$(MAKE) --no-print-directory kernel
-	$(Q)$(MAKE) --no-print-directory KERNEL_FLAVOR=stock kernel
-	$(Q)$(MAKE) --no-print-directory all fixture fixture-stock
-	$(Q)PB_STOCK_TESTS="$(STOCK_CHECK_TESTS)" tests/check.sh $(VM_TESTS)
+	$(Q)$(MAKE) --no-print-directory all fixture
+	$(Q)tests/check.sh $(VM_TESTS)
 
 # The debug kernel is several times slower under TCG: its tests get a
 # longer timeout, and still fail past half of it.  Soft-RoCE there
@@ -266,8 +266,12 @@ check-debug: deps
 		tests/vm/run.sh \
 		$$(cat $(BUILD)/kdir-debug) $(VM_TESTS)
 
+# check compiles after each patch what that patch changes; check-full
+# compiles everything the series touches after every patch.
 check-full:
 	$(Q)$(MAKE) --no-print-directory check
+	$(Q)tests/kernel-bisect.sh --full $$(cat $(BUILD)/kdir)
+	$(Q)tests/vm/run.sh $$(cat $(BUILD)/kdir) $(VM_FULL_TESTS)
 	$(Q)$(MAKE) --no-print-directory check-debug
 	$(Q)$(MAKE) --no-print-directory check-stock
 

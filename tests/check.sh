@@ -1,9 +1,9 @@
 #!/bin/bash
 # Everything `make check` runs after the build: the series' own checks on the
-# host, then the VM tests on the patched kernel, and those that need no
-# series on stock 6.1.  Ends with one line, "N passed, N failed".
+# host, then the VM tests on the patched kernel.  Ends with one line, "N
+# passed, N failed".
 #
-#   [PB_STOCK_TESTS="TEST..."] tests/check.sh VM_TEST...
+#   tests/check.sh VM_TEST...
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo" || exit 1
@@ -69,11 +69,6 @@ vm() {
 }
 
 vm vm "$kdir" "$@"
-# What needs no series, on the kernel it patches (PB_STOCK_TESTS).
-if [ -n "${PB_STOCK_TESTS:-}" ]; then
-	PB_FIXTURE=$repo/build/fixture-stock/pinfix.ko vm vm-stock "$(cat build/kdir-stock)" \
-		$PB_STOCK_TESTS
-fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
