@@ -161,7 +161,8 @@ MATRIX_FS=${PB_MATRIX_FS:-ext4 ext4-1k xfs btrfs}
 # filesystem gets its own: mkfs's WRITE SAME leaves scsi_debug's stored PI
 # stale), FS (ext4, ext4-1k, xfs or btrfs) made on it or, WHERE=part, on a
 # partition of it starting at 1 MiB ($target either way), mounted at
-# /run/mnt.  row_down undoes it.
+# /run/mnt.  row_down undoes it.  ext4 has 4 KiB blocks: mke2fs.conf gives
+# a filesystem under 512 MiB 1 KiB blocks unless told otherwise.
 row_up() {
 	local fs=$1 where=$2 i
 	dev=$(scsi_debug_up dif=1 dix=1 dev_size_mb=320)
@@ -177,7 +178,7 @@ row_up() {
 		[ -b "/dev/$target" ] || fail "no /dev/$target after partitioning /dev/$dev"
 	fi
 	case $fs in
-	ext4) mkfs.ext4 -q -F "/dev/$target" ;;
+	ext4) mkfs.ext4 -q -F -b 4096 "/dev/$target" ;;
 	ext4-1k) mkfs.ext4 -q -F -b 1024 "/dev/$target" ;;
 	xfs) mkfs.xfs -q -f "/dev/$target" ;;
 	# btrfs-progs warns that it cannot drop caches (9p root).
@@ -301,6 +302,55 @@ release() { kill -USR1 "$(pinwrite_of "$1")"; }
 # and wait for it, so that its pins are gone before what it pinned is
 # unmounted.
 reap() { cleanup "kill \$(pinwrite_of $1) $1 2> /dev/null; wait $1 2> /dev/null || true"; }
+
+# dirty_limit MIB: vm.dirty_bytes at MIB MiB (the background limit at
+# half), the ratios back at exit.
+dirty_limit() {
+	local k
+	for k in dirty_ratio dirty_background_ratio; do
+		cleanup "echo $(cat /proc/sys/vm/$k) > /proc/sys/vm/$k"
+	done
+	echo $(($1 << 20)) > /proc/sys/vm/dirty_bytes
+	echo $(($1 << 19)) > /proc/sys/vm/dirty_background_bytes
+}
+
+# sectors DEV: sectors written to DEV so far.
+sectors() { awk '{ print $7 }' "/sys/block/$1/stat"; }
+
+# over_limits WHAT DEV FILE PAGES OTHER IDLE [PINFORCE-ACTION]: PAGES of
+# FILE on DEV pinned (pinwrite, traced), stored into once and fsync()ed,
+# then left pinned: sets t_pin (ms until then), idle_kb (KiB written to
+# DEV in IDLE seconds while pinned and idle) and t_other (ms of a 64 MiB
+# write to the disk OTHER meanwhile).  With more pages than vm.dirty_bytes
+# allows, pages that write back left dirty would stall all three.
+over_limits() {
+	local what=$1 dev=$2 file=$3 pages=$4 other=$5 idle=$6 force=${7:-} pid t0 s0
+	local cmd=("$BIN/pinwrite" -p "$pages" -r 1 -K 120)
+	[ -z "$force" ] || cmd=("$REPO/build/pinforce" "$force" -- "${cmd[@]}")
+	trace_start
+	t0=$(date +%s%N)
+	"${cmd[@]}" "$file" > "$WORK/out" 2>&1 &
+	pid=$!
+	reap "$pid"
+	wait_line "$WORK/out" '^pinwrite: kept' "$pid" \
+		"$what: the pinning program did not get its $pages pages stored into and fsync()ed" 90
+	t_pin=$((($(date +%s%N) - t0) / 1000000))
+	s0=$(sectors "$dev")
+	sleep "$idle"
+	idle_kb=$((($(sectors "$dev") - s0) / 2))
+	t0=$(date +%s%N)
+	timeout 60 dd if=/dev/zero of="/dev/$other" bs=1M count=64 conv=fsync status=none ||
+		fail "$what: the write to $other did not finish in 60 s"
+	t_other=$((($(date +%s%N) - t0) / 1000000))
+	release "$pid"
+	wait "$pid" || fail "$what: pinwrite: $(cat "$WORK/out")"
+	trace_stop
+	# Unpinning dirtied the pages: what comes next starts from clean ones.
+	sync
+	grep -v '^pinwrite: kept' "$WORK/out" | sed 's/^/  /'
+	expect "$what: pages pinned" "$pages" "$(sed -n 's/.* pinned=\([0-9]*\).*/\1/p' "$WORK/out")"
+	echo "$what: pinned and written in ${t_pin} ms, ${idle_kb} KiB written in ${idle} s idle, 64 MiB to $other in ${t_other} ms"
+}
 
 # wait_kept PID WHAT: until pinwrite PID, writing to $WORK/out, prints
 # "pinwrite: kept" (-K: the last write back is done and the pages are

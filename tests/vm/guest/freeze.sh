@@ -12,14 +12,11 @@
 
 pages=16
 load_fixture
-cleanup "! grep -q '^scsi_debug ' /proc/modules || rmmod scsi_debug"
-cleanup "! mountpoint -q /run/mnt || umount /run/mnt"
+row_cleanup
 for k in dirty_writeback_centisecs dirty_expire_centisecs; do
 	cleanup "echo $(cat /proc/sys/vm/$k) > /proc/sys/vm/$k"
 	echo 100 > "/proc/sys/vm/$k"
 done
-
-sectors() { awk '{ print $7 }' "/sys/block/$1/stat"; }
 
 # frozen WHAT: the case above on the filesystem mounted at /run/mnt.
 frozen() {
@@ -41,17 +38,9 @@ frozen() {
 	wait "$pid" || fail "$what: pinwrite: $(cat "$WORK/out")"
 }
 
-dev=$(scsi_debug_up dif=1 dix=1 dev_size_mb=64)
-mkfs.ext4 -q -F "/dev/$dev"
-mount "/dev/$dev" /run/mnt
-make_file /run/mnt/file "$pages"
-frozen "ext4"
-umount /run/mnt
-rmmod scsi_debug
-
-dev=$(scsi_debug_up dif=1 dix=1 dev_size_mb=320)	# the smallest XFS mkfs.xfs makes
-mkfs.xfs -q -f "/dev/$dev"
-mount "/dev/$dev" /run/mnt
-make_file /run/mnt/file "$pages"
-frozen "xfs"
-umount /run/mnt
+for fs in ext4 xfs; do
+	row_up "$fs" disk
+	make_file /run/mnt/file "$pages"
+	frozen "$fs"
+	row_down
+done

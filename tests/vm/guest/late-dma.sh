@@ -14,16 +14,7 @@ rounds=2
 pages=16
 value=16	# a new byte for each run: what the disk held before is never it
 load_fixture
-cleanup "! grep -q '^scsi_debug ' /proc/modules || rmmod scsi_debug"
-
-# fresh_disk [MB]: a new scsi_debug disk with T10-PI in $dev.  Each filesystem
-# gets its own: rewriting blocks with WRITE SAME, as mkfs does, leaves
-# scsi_debug's stored PI stale.
-fresh_disk() {
-	! grep -q '^scsi_debug ' /proc/modules || rmmod scsi_debug
-	dev=$(scsi_debug_up dif=1 dix=1 dev_size_mb="${1:-64}")
-	expect "$dev has stable writes" 1 "$(stable_writes "$dev")"
-}
+row_cleanup
 
 # late WHAT TARGET [PINFORCE-ACTION]: rounds (traced), then a late write by
 # the fixture and an fsync (traced apart), then the read back.
@@ -56,28 +47,12 @@ late() {
 		"$(sed -n 's/.*verify=\([a-z]*\).*/\1/p' "$WORK/out")"
 }
 
-fresh_disk
-mkfs.ext4 -q -F "/dev/$dev"
-mount "/dev/$dev" /run/mnt
-cleanup "! mountpoint -q /run/mnt || umount /run/mnt"
-make_file /run/mnt/file "$pages"
-late "ext4" /run/mnt/file
-late "ext4, forced passthrough" /run/mnt/file passthrough
-umount /run/mnt
-
-fresh_disk
-mkfs.ext4 -q -F -b 1024 "/dev/$dev"
-mount "/dev/$dev" /run/mnt
-make_file /run/mnt/file "$pages"
-late "ext4 1k blocks" /run/mnt/file
-umount /run/mnt
-
-fresh_disk 320	# the smallest XFS mkfs.xfs makes
-mkfs.xfs -q -f "/dev/$dev"
-mount "/dev/$dev" /run/mnt
-make_file /run/mnt/file "$pages"
-late "xfs" /run/mnt/file
-umount /run/mnt
-
-fresh_disk
+for fs in ext4 ext4-1k xfs; do
+	row_up "$fs" disk
+	make_file /run/mnt/file "$pages"
+	late "$fs" /run/mnt/file
+	[ "$fs" != ext4 ] || late "$fs, forced passthrough" /run/mnt/file passthrough
+	row_down
+done
+dev=$(scsi_debug_up dif=1 dix=1 dev_size_mb=64)
 late "raw $dev" "/dev/$dev"

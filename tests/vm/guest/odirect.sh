@@ -15,17 +15,9 @@
 
 pages=16
 load_fixture
-cleanup "! grep -q '^scsi_debug ' /proc/modules || rmmod scsi_debug"
-cleanup "! mountpoint -q /run/mnt || umount /run/mnt"
+row_cleanup
 head -c $((pages * 4096)) /dev/urandom > "$WORK/new"
 want=$(sha256sum < "$WORK/new" | cut -c1-16)
-
-# fresh_disk MB: a new scsi_debug disk with T10-PI in $dev.
-fresh_disk() {
-	! grep -q '^scsi_debug ' /proc/modules || rmmod scsi_debug
-	dev=$(scsi_debug_up dif=1 dix=1 dev_size_mb="$1")
-	expect "$dev has stable writes" 1 "$(stable_writes "$dev")"
-}
 
 # direct WHAT TARGET: the case above on TARGET.
 direct() {
@@ -50,19 +42,11 @@ direct() {
 		"$(dmesg | grep -c 'invalidation failure' || true)"
 }
 
-fresh_disk 64
-mkfs.ext4 -q -F "/dev/$dev"
-mount "/dev/$dev" /run/mnt
-make_file /run/mnt/file "$pages"
-direct "ext4" /run/mnt/file
-umount /run/mnt
-
-fresh_disk 320	# the smallest XFS mkfs.xfs makes
-mkfs.xfs -q -f "/dev/$dev"
-mount "/dev/$dev" /run/mnt
-make_file /run/mnt/file "$pages"
-direct "xfs" /run/mnt/file
-umount /run/mnt
-
-fresh_disk 64
+for fs in ext4 xfs; do
+	row_up "$fs" disk
+	make_file /run/mnt/file "$pages"
+	direct "$fs" /run/mnt/file
+	row_down
+done
+dev=$(scsi_debug_up dif=1 dix=1 dev_size_mb=64)
 direct "raw $dev" "/dev/$dev"

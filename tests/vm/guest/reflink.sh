@@ -23,12 +23,8 @@
 pages=16
 late=0x5a
 load_fixture
-dev=$(scsi_debug_up dif=1 dix=1 dev_size_mb=320)	# the smallest XFS mkfs.xfs makes
-cleanup "rmmod scsi_debug"
-expect "$dev has stable writes" 1 "$(stable_writes "$dev")"
-mkfs.xfs -q -f "/dev/$dev"
-mount "/dev/$dev" /run/mnt
-cleanup "! mountpoint -q /run/mnt || umount /run/mnt"
+row_cleanup
+row_up xfs disk
 expect "XFS made with reflink" 1 "$(xfs_info /run/mnt | sed -n 's/.*reflink=\([0-9]\).*/\1/p')"
 make_file /run/mnt/src "$pages"
 

@@ -28,13 +28,7 @@ clean() {
 # ops FS: the case above on FS.
 ops() {
 	local fs=$1 pa pb
-	dev=$(scsi_debug_up dif=1 dix=1 dev_size_mb=320)
-	case $fs in
-	ext4-1k) mkfs.ext4 -q -F -b 1024 "/dev/$dev" ;;
-	xfs) mkfs.xfs -q -f "/dev/$dev" ;;
-	btrfs) mkfs.btrfs -q -f "/dev/$dev" > /dev/null 2>&1 || fail "mkfs.btrfs failed" ;;
-	esac
-	mount "/dev/$dev" /run/mnt
+	row_up "$fs" disk
 	make_file /run/mnt/a 64
 	make_file /run/mnt/b 16
 	trace_start
