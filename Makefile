@@ -252,7 +252,7 @@ check: deps
 	$(Q)tests/check.sh $(VM_TESTS)
 
 # The debug kernel is several times slower under TCG: its tests get a
-# longer timeout, and still fail past half of it.  Soft-RoCE there
+# longer timeout, and still fail past a third of it.  Soft-RoCE there
 # completes no 64 KiB RDMA write within perftest's 2 s sampling window of
 # a 6 s run: its runs last 20 s.  Even then, with perftest's busy polling
 # and 128 writes in flight, a run on a partition often completed none in

@@ -1,5 +1,5 @@
 # A policy changed under load is always the old one or the new one: swapped
-# 400 times while fio and pinned writeback run, and loads killed with
+# 200 times while fio and pinned writeback run, and loads killed with
 # SIGKILL at random points, every decision the kernel traced is the one
 # both policies make, and what is left is one of them whole.  Two pinbounce
 # processes changing the policy at once are serialised.
@@ -7,10 +7,10 @@
 
 # Each figure is decisive well before these counts (a swap or a kill that
 # mixed two policies shows at once); more only costs time on a TCG guest.
-SWAPS=${PB_SWAPS:-400}
+SWAPS=${PB_SWAPS:-200}
 KILLS=${PB_KILLS:-24}
 FIRST_KILLS=${PB_FIRST_KILLS:-10}
-ADDS=${PB_ADDS:-15}
+ADDS=${PB_ADDS:-10}
 
 load_fixture
 cleanup "$PB detach"
