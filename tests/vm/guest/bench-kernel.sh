@@ -10,6 +10,11 @@
 #    of pinned writeback (pinwrite: 64 pages stored and fsync()ed per round)
 #    of a memory-backed null_blk disk with stable writes and of a file on
 #    ext4 on another, bounced by the kernel's default and forced through;
+#  - over-{bounce,passthrough}-{pin-ms,idle-kib,other-ms} (patched kernel
+#    only): 64 MiB of an ext4 file on a memory-backed null_blk disk with
+#    stable writes pinned with vm.dirty_bytes at 32 MiB (lib.sh's
+#    over_limits): ms to pin, store and fsync, KiB the disk is sent in 5 s
+#    of idle, and ms of an unrelated 64 MiB write to another disk;
 #  - pagecopy-ns: what a memcpy() of a warm page costs in this guest.
 . "$PB_REPO/tests/vm/lib.sh"
 
@@ -69,6 +74,23 @@ if [ "$kernel" = patched ]; then
 			echo "bench-kernel: pinned-${target%%:*}-$mode $(awk -v r="$rounds" \
 				-v p="$PAGES" -v s="$sec" 'BEGIN { printf "%.1f", r * p / s }')"
 		done
+	done
+fi
+if [ "$kernel" = patched ]; then
+	null_blk_configfs pbover size=160
+	echo 1 > /sys/block/pbover/queue/stable_writes
+	mkfs.ext4 -q -F /dev/pbover
+	mkdir -p /run/over
+	mount /dev/pbover /run/over
+	cleanup "umount /run/over"
+	dd if=/dev/zero of=/run/over/file bs=1M count=64 conv=fsync status=none
+	dirty_limit 32
+	for mode in "${modes[@]}"; do
+		over_limits "$mode" pbover /run/over/file 16384 pbraw 5 \
+			"$([ "$mode" = bounce ] || echo passthrough)"
+		echo "bench-kernel: over-$mode-pin-ms $t_pin"
+		echo "bench-kernel: over-$mode-idle-kib $idle_kb"
+		echo "bench-kernel: over-$mode-other-ms $t_other"
 	done
 fi
 echo "bench-kernel: pagecopy-ns $("$BIN/pagecopy" "$PAGES" 1 | sed -n 's/.*ns_per_page=\([0-9.]*\).*/\1/p')"
