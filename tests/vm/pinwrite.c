@@ -22,7 +22,9 @@
  *
  * -L has the fixture write BYTE into the first LATE_LEN bytes of every
  * pinned page once the rounds are over, as a device would after the write
- * back, and then fsync()s.  -V then checks them with the rest.
+ * back, and then fsync()s, printing "pinwrite: late fsync: ERROR" if that
+ * fails and then "pinwrite: late fsync done".  -V then checks them with
+ * the rest.
  *
  * -s writes one sub-page block per page instead of storing through the
  * mapping: in round R, SUBPAGE bytes at offset ((page + R) % 4) * SUBPAGE
@@ -302,8 +304,12 @@ int main(int argc, char **argv)
 
 		if (ioctl(pfd, PINFIX_IOC_FILL, &f))
 			die("PINFIX_IOC_FILL");
-		if (fsync(fd))
+		if (fsync(fd)) {
+			printf("pinwrite: late fsync: %s\n", strerror(errno));
 			failures++;
+		}
+		printf("pinwrite: late fsync done\n");
+		fflush(stdout);
 	}
 	hold_for(keep, "kept", pinned);
 	if (pfd >= 0 && ioctl(pfd, PINFIX_IOC_WRITER_STOP))

@@ -5,8 +5,8 @@
 # place, into the block the other file shares.  A write back that left a
 # bounced pinned page dirty did exactly that: after `cp --reflink` or a
 # dedupe, the next write back of the source went into the copy.  The
-# series leaves a written page clean, so that what the device writes later
-# dirties nothing.
+# series leaves a written page clean, and fsync() writes the pinned pages
+# from a copy with a direct write, which copies a shared block on write.
 #
 # 16 pages of a file on XFS on a PI disk are pinned, stored into and
 # fsync()ed (bounced, by default); while they stay pinned the file is
@@ -14,10 +14,8 @@
 # (FIDEDUPERANGE); the device (the fixture) then writes into every pinned
 # page and the source is fsync()ed.  With the caches dropped, the clone
 # and the deduplicated copy read back from the disk (O_DIRECT) as they
-# were.  The control: unpinning dirties the pages without ->page_mkwrite()
-# (unpin_user_pages_dirty_lock(), as stock 6.1 does), and the next fsync()
-# of the source writes into the shared blocks: the clone changes, so the
-# check can see it.
+# were, and the source has the device's bytes on the disk, in blocks it
+# no longer shares: the write was copied on write, not made in place.
 . "$PB_REPO/tests/vm/lib.sh"
 
 pages=16
@@ -50,24 +48,28 @@ expect_gt "extents of the clone shared with the pinned file" 0 "$(shared /run/mn
 expect_gt "extents of the deduplicated copy shared with the pinned file" 0 "$(shared /run/mnt/dup)"
 clone0=$(disk_sum /run/mnt/clone) dup0=$(disk_sum /run/mnt/dup)
 
+src0=$(disk_sum /run/mnt/src)
+
 release "$pid"	# the device writes into every pinned page; fsync
 wait_kept "$pid" "late DMA"
 trace_stop
 expect_outcome "the pinned rounds" bounce default
+expect "the late fsync()" "" "$(sed -n 's/^pinwrite: late fsync: //p' "$WORK/out")"
 echo 3 > /proc/sys/vm/drop_caches
 expect "the device's byte in the pinned pages (page cache)" 5a \
 	"$(od -An -tx1 -N1 -j $(((pages - 1) * 4096)) /run/mnt/src | tr -d ' ')"
+expect "the device's byte in the source on disk (O_DIRECT)" 5a \
+	"$(dd if=/run/mnt/src bs=4096 skip=$((pages - 1)) count=1 iflag=direct status=none |
+	   od -An -tx1 -N1 | tr -d ' ')"
+src1=$(disk_sum /run/mnt/src)
+[ "$src1" != "$src0" ] || fail "the source on disk did not change ($src0)"
+echo "ok: the source on disk changed ($src0 -> $src1): the check sees a change"
+expect "extents of the source still shared (its blocks were copied on write)" 0 \
+	"$(shared /run/mnt/src)"
 expect "the clone on disk, after the device wrote and the source was fsync()ed" \
 	"$clone0" "$(disk_sum /run/mnt/clone)"
 expect "the deduplicated copy on disk, likewise" "$dup0" "$(disk_sum /run/mnt/dup)"
 
-# The control: unpinning dirties the pages behind XFS's back.
 release "$pid"
 wait "$pid" || fail "pinwrite: $(cat "$WORK/out")"
 sed 's/^/  /' "$WORK/out"
-sync /run/mnt/src
-echo 3 > /proc/sys/vm/drop_caches
-clone1=$(disk_sum /run/mnt/clone)
-[ "$clone1" != "$clone0" ] ||
-	fail "control: the clone kept its bytes even after the unpinned pages were written in place"
-echo "ok: control: unpinned pages dirtied without ->page_mkwrite() are written into the clone's blocks ($clone0 -> $clone1)"
