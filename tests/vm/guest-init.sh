@@ -26,10 +26,12 @@ set -a
 set +a
 echo "guest: $(uname -r), $(nproc) CPUs, tests: $PB_TESTS" > /dev/ttyS0
 cd "$PB_REPO" || exit 1
+# shellcheck source=tests/vm/timeout.sh
+. tests/vm/timeout.sh
 for t in $PB_TESTS; do
 	echo "guest: running $t" > /dev/ttyS0
 	start=$(date +%s)
-	timeout -k 5 "$PB_TEST_TIMEOUT" bash "tests/vm/guest/$t.sh" \
+	timeout -k 5 "$(test_timeout "$t")" bash "tests/vm/guest/$t.sh" \
 		> "/run/out/$t.log" 2>&1 < /dev/null
 	echo $? > "/run/out/$t.rc"
 	echo $(($(date +%s) - start)) > "/run/out/$t.time"

@@ -11,8 +11,9 @@
 # (panic_on_warn=1): a warning is a failure, and the tests after it do not
 # run.
 # Fails when a test fails, when the guest does not finish in time
-# (PB_VM_TIMEOUT seconds, default 180 per test and at least one test's
-# PB_TEST_TIMEOUT, 600), or when the kernel log shows
+# (PB_VM_TIMEOUT seconds, default 180 per test and at least the longest
+# test's timeout: PB_TEST_TIMEOUT, 600, times the factor of its
+# "# timeout:" line, tests/vm/timeout.sh), or when the kernel log shows
 # a WARNING, BUG, Oops or lockdep report.
 set -u
 
@@ -38,8 +39,13 @@ out=${out:-$repo/build/vm/$(date +%Y%m%d-%H%M%S)-$$}
 rm -rf "$out"
 mkdir -p "$out"
 test_timeout=${PB_TEST_TIMEOUT:-600}
+# shellcheck source=tests/vm/timeout.sh
+. "$repo/tests/vm/timeout.sh"
 vm_timeout=$((60 + 180 * ${#tests[@]}))
-[ "$vm_timeout" -gt $((60 + test_timeout)) ] || vm_timeout=$((60 + test_timeout))
+for t in "${tests[@]}"; do
+	tt=$(PB_REPO=$repo PB_TEST_TIMEOUT=$test_timeout test_timeout "$t")
+	[ "$vm_timeout" -gt $((60 + tt)) ] || vm_timeout=$((60 + tt))
+done
 vm_timeout=${PB_VM_TIMEOUT:-$vm_timeout}
 
 # The caller's PB_* settings reach the tests (PB_SWAPS=10 for a quick run).
@@ -83,9 +89,10 @@ for t in "${tests[@]}"; do
 	rc=$(cat "$out/$t.rc" 2>/dev/null || echo none)
 	took=$(cat "$out/$t.time" 2>/dev/null || echo "?")
 	sed "s/^/    $t: /" "$out/$t.log" 2>/dev/null
-	if [ "$rc" = 0 ] && [ "$took" -gt $((test_timeout / 3)) ]; then
+	tt=$(PB_REPO=$repo PB_TEST_TIMEOUT=$test_timeout test_timeout "$t")
+	if [ "$rc" = 0 ] && [ "$took" -gt $((tt / 3)) ]; then
 		# One that runs near its limit passes or fails by chance.
-		echo "FAIL $t (took $took s, more than a third of its $test_timeout s timeout)"
+		echo "FAIL $t (took $took s, more than a third of its $tt s timeout)"
 		fail=$((fail + 1))
 	elif [ "$rc" = 0 ]; then
 		echo "ok $t ($took s)"
@@ -93,7 +100,7 @@ for t in "${tests[@]}"; do
 	else
 		case $rc in
 		none) why="did not finish" ;;
-		124|137) why="timed out after $test_timeout s" ;;
+		124|137) why="timed out after $tt s" ;;
 		*) why="exit status $rc" ;;
 		esac
 		echo "FAIL $t ($why)"

@@ -12,6 +12,11 @@
 # file, fsync()ed after perftest unregistered its memory, reads back from
 # the disk (O_DIRECT, PI and btrfs checksums checked) as the page cache has
 # it.
+#
+# Each row repeats its runs at random (one to three, and as many bounced),
+# so this test's time varies more than others': half as long again as the
+# default timeout (tests/vm/timeout.sh).
+# timeout: 1.5
 . "$PB_REPO/tests/vm/lib.sh"
 
 where=${PB_MATRIX_WHERE:-disk}
