@@ -80,6 +80,7 @@ eof() {
 	reap "$pid"
 	wait_line "$WORK/out" '^pinwrite: rounds done' "$pid" "$what: pinwrite did not finish its rounds"
 	truncate -s $(((pages - 1) * 4096 + 2100)) /run/mnt/eof
+	sync /run/mnt/eof	# the zeroed tail of the last page, written back
 	release "$pid"	# the device writes, then fsync()
 	wait_kept "$pid" "$what"
 	byte=$(printf %02x $((value & 255)))
