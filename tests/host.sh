@@ -94,11 +94,15 @@ schema_ok() {
 # the rest unavailable, never zero; trace's exit statuses and its report.
 host_observers() {
 	local out=build/host-json dd=(dd if=/dev/zero of=build/host-dd bs=64k count=64
-		oflag=direct status=none)
+		oflag=direct status=none) writer
 	mkdir -p "$out"
-	(for i in 1 2 3 4 5 6; do "${dd[@]}"; sleep 0.2; done) &
+	# Each observer runs with a writer that writes until it is done: it
+	# may take longer to attach (ASan) than a fixed number of writes lasts.
+	(while :; do "${dd[@]}"; sleep 0.2; done) &
+	writer=$!
 	build/san/pinbounce -j hist 0.6 2 > "$out/hist.json" 2> "$out/hist.err"
-	wait
+	kill "$writer"
+	wait "$writer" 2> /dev/null
 	if python3 - "$out/hist.json" <<'PY'
 import json, sys
 docs = [json.loads(l) for l in open(sys.argv[1])]
@@ -115,9 +119,11 @@ PY
 		echo "FAIL: hist on this kernel: $(cat "$out/hist.json" "$out/hist.err")"
 		rc=1
 	fi
-	(for i in 1 2 3; do "${dd[@]}"; sleep 0.1; done) &
+	(while :; do "${dd[@]}"; sleep 0.1; done) &
+	writer=$!
 	build/san/pinbounce -j stats 0.5 1 > "$out/stats.json"
-	wait
+	kill "$writer"
+	wait "$writer" 2> /dev/null
 	# Pinned pages written back are counted on any kernel; the decisions not.
 	if python3 - "$out/stats.json" <<'PY'
 import json, sys
