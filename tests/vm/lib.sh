@@ -160,13 +160,18 @@ MATRIX_FS=${PB_MATRIX_FS:-ext4 ext4-1k xfs btrfs}
 # row_up FS WHERE: a new 320 MiB scsi_debug disk with T10-PI in $dev (each
 # filesystem gets its own: mkfs's WRITE SAME leaves scsi_debug's stored PI
 # stale), FS (ext4, ext4-1k, xfs or btrfs) made on it or, WHERE=part, on a
-# partition of it starting at 1 MiB ($target either way), mounted at
-# /run/mnt.  row_down undoes it.  ext4 has 4 KiB blocks: mke2fs.conf gives
+# partition of it starting at 1 MiB ($target either way), or, WHERE=plain,
+# on a whole disk without T10-PI (no stable writes), mounted at /run/mnt.  row_down undoes it.  ext4 has 4 KiB blocks: mke2fs.conf gives
 # a filesystem under 512 MiB 1 KiB blocks unless told otherwise.
 row_up() {
 	local fs=$1 where=$2 i
-	dev=$(scsi_debug_up dif=1 dix=1 dev_size_mb=320)
-	expect "$dev has stable writes" 1 "$(stable_writes "$dev")" > /dev/null
+	if [ "$where" = plain ]; then
+		dev=$(scsi_debug_up dev_size_mb=320)
+		expect "$dev has no stable writes" 0 "$(stable_writes "$dev")" > /dev/null
+	else
+		dev=$(scsi_debug_up dif=1 dix=1 dev_size_mb=320)
+		expect "$dev has stable writes" 1 "$(stable_writes "$dev")" > /dev/null
+	fi
 	target=$dev
 	if [ "$where" = part ]; then
 		echo 'start=2048, type=83' | sfdisk -q "/dev/$dev" > /dev/null
@@ -316,6 +321,14 @@ dirty_limit() {
 
 # sectors DEV: sectors written to DEV so far.
 sectors() { awk '{ print $7 }' "/sys/block/$1/stat"; }
+
+# disk_sum FILE: the checksum of FILE as the disk has it.
+disk_sum() { dd if="$1" bs=64k iflag=direct status=none | sha256sum | cut -c1-16; }
+
+# disk_byte FILE PAGE: the first byte of PAGE of FILE as the disk has it.
+disk_byte() {
+	dd if="$1" bs=4096 skip="$2" count=1 iflag=direct status=none | od -An -tx1 -N1 | tr -d ' '
+}
 
 # over_limits WHAT DEV FILE PAGES OTHER IDLE [PINFORCE-ACTION]: PAGES of
 # FILE on DEV pinned (pinwrite, traced), stored into once and fsync()ed,

@@ -18,13 +18,6 @@ row_cleanup
 row_up xfs disk
 make_file /run/mnt/src "$pages"
 
-# disk_sum FILE: the checksum of FILE as the disk has it.
-disk_sum() { dd if="$1" bs=64k iflag=direct status=none | sha256sum | cut -c1-16; }
-# disk_byte FILE PAGE: the first byte of PAGE of FILE as the disk has it.
-disk_byte() {
-	dd if="$1" bs=4096 skip="$2" count=1 iflag=direct status=none | od -An -tx1 -N1 | tr -d ' '
-}
-
 "$BIN/pinwrite" -p "$pages" -r 2 -A 60 -L "$late" -K 60 -V /run/mnt/src > "$WORK/out" 2>&1 &
 pid=$!
 reap "$pid"

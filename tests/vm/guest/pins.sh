@@ -30,18 +30,17 @@ echo "kernel: $kernel"
 # each), up to "pinwrite: kept"; unpinned then, re-dirtied by the unpin,
 # they are written again as the device is closed, no longer pinned.  MODE:
 # default (the kernel's choice) or passthrough (forced by BPF).
-sectors() { awk '{ print $7 }' "/sys/block/$sd/stat"; }
 exposure() {
 	local mode=$1 s0 s1 cmd tr
 	cmd=("$BIN/pinwrite" -p 16 -r 3 -K 2 "/dev/$sd")
 	[ "$mode" = default ] || cmd=("$REPO/build/pinforce" passthrough -- "${cmd[@]}")
-	s0=$(sectors)
+	s0=$(sectors "$sd")
 	[ "$kernel" = stock ] || trace_start
 	"$PB" trace -d "$sd" --json "$WORK/t.json" --expect 'exposed_pages == 0' -- \
 		"${cmd[@]}" > "$WORK/out" 2> "$WORK/trace.err" &
 	tr=$!
 	wait_kept "$tr" "exposure, $mode"
-	s1=$(sectors)
+	s1=$(sectors "$sd")
 	rc=0
 	wait "$tr" || rc=$?
 	[ "$kernel" = stock ] || trace_stop

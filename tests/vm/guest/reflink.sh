@@ -26,8 +26,6 @@ row_up xfs disk
 expect "XFS made with reflink" 1 "$(xfs_info /run/mnt | sed -n 's/.*reflink=\([0-9]\).*/\1/p')"
 make_file /run/mnt/src "$pages"
 
-# disk_sum FILE: the checksum of FILE as the disk has it.
-disk_sum() { dd if="$1" bs=64k iflag=direct status=none | sha256sum | cut -c1-16; }
 # shared FILE: the extents of FILE that XFS says are shared.
 shared() { filefrag -v "$1" | grep -c shared || true; }
 
