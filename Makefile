@@ -239,7 +239,7 @@ $(BUILD)/bpf $(BUILD)/tests $(BUILD)/san:
 	$(Q)mkdir -p $@
 
 VM_TESTS := fixture default-stable default-nonstable force paths integrity integrity-part rdma \
-	subpage late-dma dirty-limits reflink enospc odirect freeze truncate write-error \
+	subpage late-dma dirty-limits reflink enospc quota odirect freeze truncate write-error \
 	pool-pressure zone-append md-raid1 dm btrfs policy \
 	policy-match policy-swap bpffs observe top export trace pins
 # The longer VM tests, run by check-full only.

@@ -85,6 +85,9 @@ for name in ("pin-ms", "other-ms"):
 for mode in ("bounce", "passthrough"):
     show("KiB written in 5 s idle, " + mode, [v[(r, "patched")]["over-%s-idle-kib" % mode]
                                              for r in rounds])
+show("fsync() writing 64 MiB pinned from a copy / O_DIRECT write of 64 MiB",
+     [v[(r, "patched")]["fsync-copy-ms"] / v[(r, "patched")]["direct-ms"] for r in rounds],
+     unit="x")
 show("memcpy() of a page (ns)", [v[(r, "patched")]["pagecopy-ns"] for r in rounds])
 show("memcpy() of a page, stock / patched guest", [v[(r, "stock")]["pagecopy-ns"] /
                                                    v[(r, "patched")]["pagecopy-ns"] for r in rounds])

@@ -6,8 +6,8 @@
  * into them, and runs rounds of store-through-the-mapping + fsync.
  *
  *   pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS]
- *            [-H SECONDS] [-A SECONDS] [-K SECONDS] [-L BYTE] [-U] [-C]
- *            [-s] [-V] FILE
+ *            [-H SECONDS] [-A SECONDS] [-K SECONDS] [-L BYTE [-S HOW]] [-U]
+ *            [-C] [-s | -b] [-V] FILE
  *
  * -H holds the pages pinned (and the writer running) for SECONDS before the
  * rounds, after printing "pinwrite: holding N pages".  -A holds them after
@@ -18,18 +18,25 @@
  * the disk then, and unpinning has not dirtied the pages again yet.
  * SIGUSR1 ends any of these waits early.  -C unmaps and closes FILE after
  * the rounds, before -A: the pins (and the writer) stay, and FILE's
- * filesystem can be unmounted under them.
+ * filesystem can be unmounted under them (with -L, HOW must be sync or
+ * none).
  *
  * -L has the fixture write BYTE into the first LATE_LEN bytes of every
  * pinned page once the rounds are over, as a device would after the write
  * back, and then fsync()s, printing "pinwrite: late fsync: ERROR" if that
- * fails and then "pinwrite: late fsync done".  -V then checks them with
- * the rest.
+ * fails and then "pinwrite: late fsync done in MS ms".  -S persists them with HOW
+ * instead: fdatasync, syncfs, msync (of the pinned range), sync, or none
+ * (the test unmounts), and the lines then name HOW.  -V then checks them with the rest.
  *
  * -s writes one sub-page block per page instead of storing through the
  * mapping: in round R, SUBPAGE bytes at offset ((page + R) % 4) * SUBPAGE
  * of each page with pwrite(), each followed by fsync(), so that every
  * write back has one dirty buffer, 0, 1, 2 or 3 KiB into its page.
+ *
+ * -b ends each round with sync_file_range() (wait, write, wait) instead of
+ * fsync(): the pages are written back, and not also written from a copy
+ * as fsync() writes pages pinned long term; a failure counts as a failed
+ * fsync.
  *
  * -V reads the pages back from the disk with O_DIRECT.  Without a writer
  * (-w) every byte must be what the page cache holds; with one, the bytes
@@ -167,19 +174,54 @@ static int verify(const char *path, const unsigned char *map, unsigned long page
 	return bad;
 }
 
+/* How -L persists the device's late bytes; those from LATE_SYNC need no FILE. */
+enum { LATE_FSYNC, LATE_FDATASYNC, LATE_SYNCFS, LATE_MSYNC, LATE_SYNC, LATE_NONE };
+static const char *const late_hows[] = {
+	"fsync", "fdatasync", "syncfs", "msync", "sync", "none"
+};
+
+static int late_how(const char *how)
+{
+	for (unsigned int i = 0; i < sizeof(late_hows) / sizeof(late_hows[0]); i++)
+		if (!strcmp(how, late_hows[i]))
+			return i;
+	return -1;
+}
+
+static int late_sync(int how, int fd, void *map, size_t len)
+{
+	switch (how) {
+	case LATE_FSYNC:
+		return fsync(fd);
+	case LATE_FDATASYNC:
+		return fdatasync(fd);
+	case LATE_SYNCFS:
+		return syncfs(fd);
+	case LATE_MSYNC:
+		return msync(map, len, MS_SYNC);
+	case LATE_SYNC:
+		sync();
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long pages = 16, rounds = 1, failures = 0, done = 0;
-	int pin = 1, unpin = 0, check = 0, subpage = 0, closing = 0, opt, fd, pfd = -1;
+	int pin = 1, unpin = 0, check = 0, subpage = 0, closing = 0, wbonly = 0, opt, fd, pfd = -1;
 	struct pinfix_writer w = { .bytes = 0, .cpu = -1 };
 	double seconds = 0, start, end, elapsed;
 	unsigned int hold = 0, after = 0, keep = 0;
 	long late = -1;
+	double late_ms;
+	const char *how = "fsync";
 	unsigned char *map;
 	struct stat st;
 	long pinned = 0;
 
-	while ((opt = getopt(argc, argv, "p:nw:c:r:t:H:A:K:L:UCsV")) != -1) {
+	while ((opt = getopt(argc, argv, "p:nw:c:r:t:H:A:K:L:S:UCsbV")) != -1) {
 		switch (opt) {
 		case 'p':
 			pages = strtoul(optarg, NULL, 0);
@@ -211,6 +253,9 @@ int main(int argc, char **argv)
 		case 'L':
 			late = strtol(optarg, NULL, 0) & 0xff;
 			break;
+		case 'S':
+			how = optarg;
+			break;
 		case 'U':
 			unpin = 1;
 			break;
@@ -220,19 +265,23 @@ int main(int argc, char **argv)
 		case 's':
 			subpage = 1;
 			break;
+		case 'b':
+			wbonly = 1;
+			break;
 		case 'V':
 			check = 1;
 			break;
 		default:
 			fprintf(stderr,
-				"usage: pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS] [-H SECONDS] [-A SECONDS] [-K SECONDS] [-L BYTE] [-U] [-C] [-s] [-V] FILE\n");
+				"usage: pinwrite [-p PAGES] [-n] [-w BYTES] [-c CPU] [-r ROUNDS | -t SECONDS] [-H SECONDS] [-A SECONDS] [-K SECONDS] [-L BYTE [-S HOW]] [-U] [-C] [-s | -b] [-V] FILE\n");
 			return 2;
 		}
 	}
 	if (optind != argc - 1 || !pages || w.bytes > USER_OFF || (late >= 0 && !pin) ||
-	    (closing && (late >= 0 || check))) {
+	    late_how(how) < 0 || (subpage && wbonly) ||
+	    (closing && (check || (late >= 0 && late_how(how) < LATE_SYNC)))) {
 		fprintf(stderr,
-			"pinwrite: need one FILE, PAGES > 0, BYTES <= %d, no -L with -n, and neither -L nor -V with -C\n",
+			"pinwrite: need one FILE, PAGES > 0, BYTES <= %d, no -L with -n, HOW fsync, fdatasync, syncfs, msync, sync or none, not -s with -b, no -V with -C, and -C -L only with HOW sync or none\n",
 			USER_OFF);
 		return 2;
 	}
@@ -288,7 +337,9 @@ int main(int argc, char **argv)
 		}
 		for (unsigned long i = 0; i < pages; i++)
 			fill(map + i * PAGE + USER_OFF, done, i);
-		if (fsync(fd))
+		if (wbonly ? sync_file_range(fd, 0, pages * PAGE, SYNC_FILE_RANGE_WAIT_BEFORE |
+					     SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) :
+			   fsync(fd))
 			failures++;
 	}
 
@@ -304,11 +355,12 @@ int main(int argc, char **argv)
 
 		if (ioctl(pfd, PINFIX_IOC_FILL, &f))
 			die("PINFIX_IOC_FILL");
-		if (fsync(fd)) {
-			printf("pinwrite: late fsync: %s\n", strerror(errno));
+		late_ms = now();
+		if (late_sync(late_how(how), fd, map, pages * PAGE)) {
+			printf("pinwrite: late %s: %s\n", how, strerror(errno));
 			failures++;
 		}
-		printf("pinwrite: late fsync done\n");
+		printf("pinwrite: late %s done in %.1f ms\n", how, (now() - late_ms) * 1e3);
 		fflush(stdout);
 	}
 	hold_for(keep, "kept", pinned);

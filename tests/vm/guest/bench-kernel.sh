@@ -15,6 +15,10 @@
 #    stable writes pinned with vm.dirty_bytes at 32 MiB (lib.sh's
 #    over_limits): ms to pin, store and fsync, KiB the disk is sent in 5 s
 #    of idle, and ms of an unrelated 64 MiB write to another disk;
+#  - fsync-copy-ms, direct-ms (patched kernel only): ms of the fsync()
+#    that writes the 64 MiB of that file, still pinned and clean, from a
+#    copy, and of an O_DIRECT overwrite of another 64 MiB file on the same
+#    disk in 256 KiB writes (the copy's size): the floor of that fsync();
 #  - pagecopy-ns: what a memcpy() of a warm page costs in this guest.
 . "$PB_REPO/tests/vm/lib.sh"
 
@@ -92,5 +96,20 @@ if [ "$kernel" = patched ]; then
 		echo "bench-kernel: over-$mode-idle-kib $idle_kb"
 		echo "bench-kernel: over-$mode-other-ms $t_other"
 	done
+	dd if=/dev/zero of=/run/over/direct bs=1M count=64 conv=fsync status=none
+	"$BIN/pinwrite" -p 16384 -r 1 -A 60 -L 0x33 -K 60 /run/over/file > "$WORK/copy" 2>&1 &
+	pid=$!
+	reap "$pid"
+	wait_line "$WORK/copy" '^pinwrite: rounds done' "$pid" "pinwrite did not finish its round"
+	release "$pid"	# the device writes into every page; fsync() writes the copy
+	wait_line "$WORK/copy" '^pinwrite: kept' "$pid" "pinwrite did not keep its pins"
+	grep -q '^pinwrite: late fsync: ' "$WORK/copy" && fail "the fsync() of the copy failed"
+	echo "bench-kernel: fsync-copy-ms $(sed -n 's/^pinwrite: late fsync done in \([0-9.]*\) ms/\1/p' "$WORK/copy")"
+	t0=$(now)
+	dd if=/dev/zero of=/run/over/direct bs=256k count=256 oflag=direct conv=notrunc status=none
+	t1=$(now)
+	echo "bench-kernel: direct-ms $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1e3 }')"
+	release "$pid"
+	wait "$pid" || true
 fi
 echo "bench-kernel: pagecopy-ns $("$BIN/pagecopy" "$PAGES" 1 | sed -n 's/.*ns_per_page=\([0-9.]*\).*/\1/p')"

@@ -7,11 +7,11 @@
 # term from a copy, through the filesystem's direct I/O path.  So the late
 # fsync() makes no bounce decision (the copy is not pinned) but sends the
 # disk at least the pinned pages, and the device's late bytes are on the
-# disk: on ext4 with 4 KiB and 1 KiB blocks, XFS and the raw PI disk,
-# bounced or forced through.  btrfs does not take part yet (its direct
-# writes fall back to buffered I/O where pages are cached): there the late
-# bytes stay off the disk, as kernel-patch/README.md says.  The end of a
-# file: the copy ends at the last whole block inside the file's size.
+# disk: on ext4 with 4 KiB and 1 KiB blocks, XFS, btrfs on a PI disk and
+# on a plain one (it checksums its data on every disk) and the raw PI
+# disk, bounced or forced through; by fsync() and, on a filesystem, by
+# syncfs(), sync() and umount, not by msync().  The end of a file: the
+# copy ends at the last whole block inside the file's size.
 . "$PB_REPO/tests/vm/lib.sh"
 
 rounds=2
@@ -20,13 +20,14 @@ value=16	# a new byte for each run: what the disk held before is never it
 load_fixture
 row_cleanup
 
-# late WHAT TARGET ON-DISK [PINFORCE-ACTION]: rounds (traced), then a late
-# write by the fixture and an fsync (traced apart, and the sectors it sent
-# $dev counted), then the read back: ON-DISK is ok if the late bytes must be
-# on the disk, bad if they must not.
+# late WHAT TARGET ON-DISK [PINFORCE-ACTION [HOW]]: rounds (traced), then a
+# late write by the fixture and an fsync, or HOW (fdatasync, syncfs, sync;
+# traced apart, and the sectors it sent $dev counted), then the read back:
+# ON-DISK is ok if the late bytes must be on the disk, bad if they must not.
 late() {
-	local what=$1 target=$2 want=$3 force=${4:-} pid s0
-	local cmd=("$BIN/pinwrite" -p "$pages" -r "$rounds" -A 60 -L $((value += 17)) -K 60 -V "$target")
+	local what=$1 target=$2 want=$3 force=${4:-} how=${5:-fsync} pid s0
+	local cmd=("$BIN/pinwrite" -p "$pages" -r "$rounds" -A 60 -L $((value += 17)) -S "$how"
+		-K 60 -V "$target")
 	[ -z "$force" ] || cmd=("$REPO/build/pinforce" "$force" -- "${cmd[@]}")
 	trace_start
 	"${cmd[@]}" > "$WORK/out" 2>&1 &
@@ -49,19 +50,14 @@ late() {
 	wait "$pid" || true
 	sed 's/^/  /' "$WORK/out"
 	expect "$what: failed fsyncs" 0 "$(sed -n 's/.*fsync_failures=\([0-9]*\).*/\1/p' "$WORK/out")"
-	expect "$what: decisions in the fsync after the device wrote (it writes a copy)" \
+	expect "$what: decisions in the $how after the device wrote (it writes a copy)" \
 		0 "$(decisions)"
 	if [ "$want" = ok ]; then
-		expect_gt "$what: sectors that fsync sent the disk, at least the pinned pages'" \
+		expect_gt "$what: sectors that $how sent the disk, at least the pinned pages'" \
 			$((pages * 8 - 1)) "$sent"
 	fi
 	expect "$what: the device's late bytes on disk" "$want" \
 		"$(sed -n 's/.*verify=\([a-z]*\).*/\1/p' "$WORK/out")"
-}
-
-# disk_byte FILE PAGE: the first byte of PAGE of FILE as the disk has it.
-disk_byte() {
-	dd if="$1" bs=4096 skip="$2" count=1 iflag=direct status=none | od -An -tx1 -N1 | tr -d ' '
 }
 
 # eof WHAT LAST-PAGE: the end of the file.  The file is cut, while pinned,
@@ -98,13 +94,46 @@ eof() {
 	rm /run/mnt/eof
 }
 
-for fs in ext4 ext4-1k xfs btrfs; do
-	row_up "$fs" disk
+# gone WHAT: umount.  The pinning process unmaps and closes the file after
+# the rounds, keeping its pins; the device writes into every pinned page
+# and the filesystem is unmounted under the pins: the device's bytes are
+# on the disk when it is mounted again.
+gone() {
+	local what=$1 pid i byte missing=0
+	make_file /run/mnt/gone "$pages"
+	value=$((value + 17))
+	"$BIN/pinwrite" -p "$pages" -r "$rounds" -C -A 60 -L "$value" -S none -K 60 \
+		/run/mnt/gone > "$WORK/out" 2>&1 &
+	pid=$!
+	reap "$pid"
+	wait_line "$WORK/out" '^pinwrite: rounds done' "$pid" "$what: pinwrite did not finish its rounds"
+	release "$pid"	# the device writes into the pages of the closed file
+	wait_kept "$pid" "$what"
+	umount /run/mnt || fail "$what: umount under the pins failed"
+	mount "/dev/$target" /run/mnt
+	byte=$(printf %02x $((value & 255)))
+	for ((i = 0; i < pages; i++)); do
+		[ "$(disk_byte /run/mnt/gone "$i")" = "$byte" ] || missing=$((missing + 1))
+	done
+	expect "$what: pinned pages without the device's late byte on disk" 0 "$missing"
+	release "$pid"
+	wait "$pid" || true
+	rm /run/mnt/gone
+}
+
+for row in "ext4 disk" "ext4-1k disk" "xfs disk" "btrfs disk" "btrfs plain"; do
+	set -- $row
+	fs=$1
+	row_up "$fs" "$2"
 	make_file /run/mnt/file "$pages"
-	want=ok
-	[ "$fs" != btrfs ] || want=bad
-	late "$fs" /run/mnt/file "$want"
+	what=$fs
+	[ "$2" = disk ] || what="$fs, plain disk"
+	late "$what" /run/mnt/file ok
 	[ "$fs" != ext4 ] || late "$fs, forced passthrough" /run/mnt/file ok passthrough
+	[ "$fs" != ext4 ] || late "$fs, sync()" /run/mnt/file ok "" sync
+	[ "$fs" != ext4 ] || late "$fs, msync() (not written)" /run/mnt/file bad "" msync
+	[ "$2" != disk ] || late "$fs, syncfs()" /run/mnt/file ok "" syncfs
+	[ "$2" != disk ] || [ "$fs" = ext4-1k ] || gone "$fs, umount"
 	[ "$fs" != ext4 ] || eof "$fs, end of file" bad
 	[ "$fs" != ext4-1k ] || eof "$fs, end of file" ok
 	row_down
