@@ -65,6 +65,7 @@
 #define USER_OFF	2048	/* the writer owns the start of each page */
 #define USER_LEN	64
 #define SUBPAGE		1024	/* the block size of the sub-page writes */
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define LATE_LEN	1024	/* what -L writes, at the start of each page */
 
 static void end_hold(int sig)
@@ -182,7 +183,7 @@ static const char *const late_hows[] = {
 
 static int late_how(const char *how)
 {
-	for (unsigned int i = 0; i < sizeof(late_hows) / sizeof(late_hows[0]); i++)
+	for (unsigned int i = 0; i < ARRAY_SIZE(late_hows); i++)
 		if (!strcmp(how, late_hows[i]))
 			return i;
 	return -1;
