@@ -161,8 +161,9 @@ MATRIX_FS=${PB_MATRIX_FS:-ext4 ext4-1k xfs btrfs}
 # filesystem gets its own: mkfs's WRITE SAME leaves scsi_debug's stored PI
 # stale), FS (ext4, ext4-1k, xfs or btrfs) made on it or, WHERE=part, on a
 # partition of it starting at 1 MiB ($target either way), or, WHERE=plain,
-# on a whole disk without T10-PI (no stable writes), mounted at /run/mnt.  row_down undoes it.  ext4 has 4 KiB blocks: mke2fs.conf gives
-# a filesystem under 512 MiB 1 KiB blocks unless told otherwise.
+# on a whole disk without T10-PI (no stable writes), mounted at /run/mnt.
+# row_down undoes it.  ext4 has 4 KiB blocks: mke2fs.conf gives a
+# filesystem under 512 MiB 1 KiB blocks unless told otherwise.
 row_up() {
 	local fs=$1 where=$2 i
 	if [ "$where" = plain ]; then

@@ -175,8 +175,10 @@ static int verify(const char *path, const unsigned char *map, unsigned long page
 	return bad;
 }
 
-/* How -L persists the device's late bytes; those from LATE_SYNC need no FILE. */
-enum { LATE_FSYNC, LATE_FDATASYNC, LATE_SYNCFS, LATE_MSYNC, LATE_SYNC, LATE_NONE };
+/* How -L persists the device's late bytes; from LATE_SYNC on, no FILE needed. */
+enum {
+	LATE_FSYNC, LATE_FDATASYNC, LATE_SYNCFS, LATE_MSYNC, LATE_SYNC, LATE_NONE
+};
 static const char *const late_hows[] = {
 	"fsync", "fdatasync", "syncfs", "msync", "sync", "none"
 };
@@ -216,8 +218,8 @@ int main(int argc, char **argv)
 	double seconds = 0, start, end, elapsed;
 	unsigned int hold = 0, after = 0, keep = 0;
 	long late = -1;
-	double late_ms;
-	const char *how = "fsync";
+	double late_start;
+	int how = LATE_FSYNC;
 	unsigned char *map;
 	struct stat st;
 	long pinned = 0;
@@ -255,7 +257,7 @@ int main(int argc, char **argv)
 			late = strtol(optarg, NULL, 0) & 0xff;
 			break;
 		case 'S':
-			how = optarg;
+			how = late_how(optarg);
 			break;
 		case 'U':
 			unpin = 1;
@@ -279,8 +281,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || !pages || w.bytes > USER_OFF || (late >= 0 && !pin) ||
-	    late_how(how) < 0 || (subpage && wbonly) ||
-	    (closing && (check || (late >= 0 && late_how(how) < LATE_SYNC)))) {
+	    how < 0 || (subpage && wbonly) ||
+	    (closing && (check || (late >= 0 && how < LATE_SYNC)))) {
 		fprintf(stderr,
 			"pinwrite: need one FILE, PAGES > 0, BYTES <= %d, no -L with -n, HOW fsync, fdatasync, syncfs, msync, sync or none, not -s with -b, no -V with -C, and -C -L only with HOW sync or none\n",
 			USER_OFF);
@@ -356,12 +358,13 @@ int main(int argc, char **argv)
 
 		if (ioctl(pfd, PINFIX_IOC_FILL, &f))
 			die("PINFIX_IOC_FILL");
-		late_ms = now();
-		if (late_sync(late_how(how), fd, map, pages * PAGE)) {
-			printf("pinwrite: late %s: %s\n", how, strerror(errno));
+		late_start = now();
+		if (late_sync(how, fd, map, pages * PAGE)) {
+			printf("pinwrite: late %s: %s\n", late_hows[how], strerror(errno));
 			failures++;
 		}
-		printf("pinwrite: late %s done in %.1f ms\n", how, (now() - late_ms) * 1e3);
+		printf("pinwrite: late %s done in %.1f ms\n", late_hows[how],
+		       (now() - late_start) * 1e3);
 		fflush(stdout);
 	}
 	hold_for(keep, "kept", pinned);

@@ -10,8 +10,9 @@
 # disk: on ext4 with 4 KiB and 1 KiB blocks, XFS, btrfs on a PI disk and
 # on a plain one (it checksums its data on every disk) and the raw PI
 # disk, bounced or forced through; by fsync() and, on a filesystem, by
-# syncfs(), sync() and umount, not by msync().  The end of a file: the
-# copy ends at the last whole block inside the file's size.
+# syncfs(), sync() and umount, not by msync().  sync() and umount look
+# only at the files of a filesystem where something was pinned.  The end
+# of a file: the copy ends at the last whole block inside the file's size.
 . "$PB_REPO/tests/vm/lib.sh"
 
 rounds=2
@@ -21,9 +22,9 @@ load_fixture
 row_cleanup
 
 # late WHAT TARGET ON-DISK [PINFORCE-ACTION [HOW]]: rounds (traced), then a
-# late write by the fixture and an fsync, or HOW (fdatasync, syncfs, sync;
-# traced apart, and the sectors it sent $dev counted), then the read back:
-# ON-DISK is ok if the late bytes must be on the disk, bad if they must not.
+# late write by the fixture and an fsync, or HOW (fdatasync, syncfs, sync,
+# msync; traced apart, and the sectors it sent $dev counted), then the read
+# back: ON-DISK is ok if the late bytes must be on the disk, bad if not.
 late() {
 	local what=$1 target=$2 want=$3 force=${4:-} how=${5:-fsync} pid s0
 	local cmd=("$BIN/pinwrite" -p "$pages" -r "$rounds" -A 60 -L $((value += 17)) -S "$how"
@@ -121,6 +122,45 @@ gone() {
 	rm /run/mnt/gone
 }
 
+# offset STRUCT MEMBER: where MEMBER lies in the kernel's STRUCT (its BTF):
+# pahole prints "TYPE NAME; /* OFFSET SIZE */", NAME with [N] if an array.
+offset() {
+	pahole -C "$1" /sys/kernel/btf/vmlinux 2> /dev/null | awk -v m="$2" '
+		NF > 5 { f = $(NF - 4) }
+		NF > 5 && (f == m ";" || index(f, m "[") == 1) { print $(NF - 2); exit }'
+}
+
+# looks WHAT WANT: sync(), then umount and mount /run/mnt again.  Whether
+# they looked for the pinned files of its filesystem, as kprobes see it:
+# sync() takes a mount of each filesystem it looks at (sb_mount_get) and
+# umount clones the mount (clone_private_mount).  WANT is 1 where a file
+# of it was pinned since it was mounted, 0 where none was: sync() and
+# umount then leave the filesystem's files alone.
+looks() {
+	local what=$1 want=$2 id mnt_sb
+	id=$(offset super_block s_id)
+	mnt_sb=$(offset vfsmount mnt_sb)
+	if [ -z "$id" ] || [ -z "$mnt_sb" ]; then
+		fail "$what: no offset of super_block.s_id or vfsmount.mnt_sb in the kernel's BTF"
+	fi
+	echo "p:pbtest/sync sb_mount_get id=+$id(\$arg1):string" >> $TR/kprobe_events
+	echo "p:pbtest/umount clone_private_mount id=+$id(+$mnt_sb(+0(\$arg1))):string" \
+		>> $TR/kprobe_events
+	cleanup "echo 0 > $TR/events/pbtest/enable; echo > $TR/kprobe_events"
+	trace_start
+	echo 1 > $TR/events/pbtest/enable
+	sync
+	umount /run/mnt || fail "$what: umount failed"
+	mount "/dev/$target" /run/mnt || fail "$what: mount failed"
+	echo 0 > $TR/events/pbtest/enable
+	trace_stop
+	echo > $TR/kprobe_events
+	expect "$what: sync() looked for pinned files on $target" "$want" \
+		"$(grep -c " sync: .*id=\"$target\"" "$WORK/trace")"
+	expect "$what: umount looked for pinned files on $target" "$want" \
+		"$(grep -c " umount: .*id=\"$target\"" "$WORK/trace")"
+}
+
 for row in "ext4 disk" "ext4-1k disk" "xfs disk" "btrfs disk" "btrfs plain"; do
 	set -- $row
 	fs=$1
@@ -128,7 +168,9 @@ for row in "ext4 disk" "ext4-1k disk" "xfs disk" "btrfs disk" "btrfs plain"; do
 	make_file /run/mnt/file "$pages"
 	what=$fs
 	[ "$2" = disk ] || what="$fs, plain disk"
+	[ "$fs" != ext4 ] || looks "$fs, nothing pinned yet" 0
 	late "$what" /run/mnt/file ok
+	[ "$fs" != ext4 ] || looks "$fs, pinned since mounted" 1
 	[ "$fs" != ext4 ] || late "$fs, forced passthrough" /run/mnt/file ok passthrough
 	[ "$fs" != ext4 ] || late "$fs, sync()" /run/mnt/file ok "" sync
 	[ "$fs" != ext4 ] || late "$fs, msync() (not written)" /run/mnt/file bad "" msync
