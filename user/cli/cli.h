@@ -47,6 +47,8 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 
 /* "Error: ..." on stderr, or {"error": "..."} on stdout in JSON mode. */
 void p_err(const char *fmt, ...) __printf(1, 2);
+/* p_err() of a message already made, of kind @key (see log_limit.h). */
+void p_err_text(const void *key, const char *text);
 /* "Error: pinbounce needs root to @why" unless we are root. */
 int need_root(const char *why);
 #define PB_ROOT_STATE		"read or change what is attached in the kernel"

@@ -32,6 +32,7 @@
 #include <microhttpd.h>
 #include "cgroup_cache.h"
 #include "cli.h"
+#include "log_limit.h"
 #include "observe.h"
 #include "metrics.h"
 #include "report.h"
@@ -52,7 +53,7 @@
 #define CONN_MAX	128U
 #define CONN_PER_IP	4U
 #define IDLE_SECS	5U
-/* Each of libmicrohttpd's messages at most so often. */
+/* Each error at most so often (libmicrohttpd's, and a scrape's). */
 #define LOG_EVERY_SECS	60
 
 /* HTTP */
@@ -115,62 +116,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return respond(conn, MHD_HTTP_OK, CONTENT_TYPE, body, len, true);
 }
 
-/*
- * Whether a message of format @fmt is due, each at most once every
- * LOG_EVERY_SECS: a flood of connections, each refused with a message,
- * must not flood the log too.  @skipped: how many were not since.
- */
-static bool log_due(const char *fmt, unsigned long *skipped)
-{
-	static struct {
-		const char *fmt;	/* libmicrohttpd's, which stay */
-		double last;
-		unsigned long skipped;
-	} seen[16];
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	double now = pb_clock(CLOCK_MONOTONIC);
-	unsigned int i, old = 0;
-	bool due;
-
-	pthread_mutex_lock(&lock);
-	for (i = 0; i < ARRAY_SIZE(seen) && seen[i].fmt != fmt; i++)
-		if (seen[i].last < seen[old].last)
-			old = i;
-	if (i == ARRAY_SIZE(seen)) {
-		i = old;	/* the one least recently said makes room */
-		seen[i].fmt = fmt;
-		seen[i].last = -LOG_EVERY_SECS;
-		seen[i].skipped = 0;
-	}
-	due = now - seen[i].last >= LOG_EVERY_SECS;
-	if (due) {
-		*skipped = seen[i].skipped;
-		seen[i].last = now;
-		seen[i].skipped = 0;
-	} else {
-		seen[i].skipped++;
-	}
-	pthread_mutex_unlock(&lock);
-	return due;
-}
-
+/* libmicrohttpd's messages, each kind (@fmt) at most once every LOG_EVERY_SECS. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	unsigned long skipped;
+	static const char prefix[] = "export: http: ";
 	char msg[512];
 	size_t n;
 
 	(void)cls;
-	if (!log_due(fmt, &skipped))
-		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	memcpy(msg, prefix, sizeof(prefix));
+	vsnprintf(msg + sizeof(prefix) - 1, sizeof(msg) - sizeof(prefix) + 1, fmt, ap);
 	n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	if (skipped)
-		p_err("export: http: %s (and %lu more like it not shown)", msg, skipped);
-	else
-		p_err("export: http: %s", msg);
+	p_err_text(fmt, msg);
+}
+
+/* What the limit held back, at exit: the last of each kind and how many. */
+static void say_held_back(const char *msg, unsigned long skipped)
+{
+	p_err("%s (and %lu more like it not shown)", msg, skipped);
 }
 
 /*
@@ -476,6 +441,7 @@ int do_export(int argc, char **argv)
 	}
 	if (pb_obs_need_root())
 		return PB_EXIT_ERROR;
+	pb_log_limit(LOG_EVERY_SECS);
 	/* Taken by sigwaitinfo() alone, here and in every thread started after. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -514,6 +480,8 @@ int do_export(int argc, char **argv)
 	pb_cgroups_free(e.cgroups);
 	free(e.gone);
 out_mask:
+	pb_log_limit(0);
+	pb_log_flush(say_held_back);
 	/* A signal that came while we were finishing anyway must not kill us now. */
 	while (sigtimedwait(&sigs, NULL, &(struct timespec){ 0 }) > 0)
 		;

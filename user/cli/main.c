@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
+#include "log_limit.h"
 #include "report.h"
 
 bool json_output, pretty_output;
@@ -24,6 +25,23 @@ static char command[64];
 /* In a JSON batch, the documents of its commands, printed as one array. */
 static json_t *json_batch;
 
+void p_err_text(const void *key, const char *text)
+{
+	unsigned long skipped;
+	char msg[1024];
+
+	if (!pb_log_due(key, text, &skipped))
+		return;
+	if (skipped)
+		snprintf(msg, sizeof(msg), "%s (and %lu more like it not shown)", text, skipped);
+	else
+		snprintf(msg, sizeof(msg), "%s", text);
+	if (json_output)
+		json_print(json_pack("{s:o}", "error", pb_json_text(msg)));
+	else
+		fprintf(stderr, "Error: %s\n", msg);
+}
+
 void p_err(const char *fmt, ...)
 {
 	char msg[1024];
@@ -32,10 +50,7 @@ void p_err(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (json_output)
-		json_print(json_pack("{s:o}", "error", pb_json_text(msg)));
-	else
-		fprintf(stderr, "Error: %s\n", msg);
+	p_err_text(fmt, msg);
 }
 
 int need_root(const char *why)
