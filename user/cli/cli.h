@@ -135,11 +135,14 @@ struct pb_state {
 
 enum pb_state_mode {
 	PB_STATE_READ,		/* shared lock; nothing pinned is not an error */
+	PB_STATE_TRY,		/* as READ, but -EWOULDBLOCK at once if a change holds it */
 	PB_STATE_CHANGE,	/* exclusive lock, the directory made if needed */
 	PB_STATE_DETACH,	/* exclusive lock, whatever build pinned the maps */
 };
 
 int state_open(struct pb_state *st, enum pb_state_mode mode);
+/* pb_policy_view_read() of a state open already. */
+int pb_policy_view_of(const struct pb_state *st, struct pb_policy_view *v);
 void state_close(struct pb_state *st);
 bool state_attached(const struct pb_state *st);
 /* The current policy; generation 0 and an empty text when none. */

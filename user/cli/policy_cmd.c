@@ -388,26 +388,33 @@ static void view_fill(const struct pb_state *st, const struct pb_policy *p,
 		read_stats(st->stats_fd, PB_SLOT_DEFAULT, b->default_since, &v->unmatched);
 }
 
-int pb_policy_view_read(struct pb_policy_view *v)
+int pb_policy_view_of(const struct pb_state *st, struct pb_policy_view *v)
 {
 	struct pb_bpf_policy *b = malloc(sizeof(*b));
 	struct pb_policy *p = malloc(sizeof(*p));
-	struct pb_state st = PB_STATE_INIT;
 	int err = -1;
 
 	memset(v, 0, sizeof(*v));
 	if (!b || !p) {
 		p_err("out of memory");
-		goto out;
-	}
-	if (!state_open(&st, PB_STATE_READ) && !current_policy(&st, p, b)) {
-		view_fill(&st, p, b, v);
+	} else if (!current_policy(st, p, b)) {
+		view_fill(st, p, b, v);
 		err = 0;
 	}
-out:
-	state_close(&st);
 	free(b);
 	free(p);
+	return err;
+}
+
+int pb_policy_view_read(struct pb_policy_view *v)
+{
+	struct pb_state st = PB_STATE_INIT;
+	int err = -1;
+
+	memset(v, 0, sizeof(*v));
+	if (!state_open(&st, PB_STATE_READ))
+		err = pb_policy_view_of(&st, v);
+	state_close(&st);
 	return err;
 }
 

@@ -173,8 +173,8 @@ static void say_lock_holder(int fd)
 	p_err("%s is locked by pid %d (%s)", PB_PIN_DIR, pid, comm[0] ? comm : "?");
 }
 
-/* flock(), given up after LOCK_WAIT_MS. */
-static int lock_bounded(int fd, int how)
+/* flock(), given up after @wait_ms; if 0, at once and quietly: -EWOULDBLOCK. */
+static int lock_bounded(int fd, int how, int wait_ms)
 {
 	for (int waited = 0;; waited += 50) {
 		if (!flock(fd, how | LOCK_NB))
@@ -183,12 +183,14 @@ static int lock_bounded(int fd, int how)
 			p_err("cannot lock %s: %s", PB_PIN_DIR, strerror(errno));
 			return -1;
 		}
-		if (waited >= LOCK_WAIT_MS)
+		if (!wait_ms)
+			return -EWOULDBLOCK;
+		if (waited >= wait_ms)
 			break;
 		usleep(50 * 1000);
 	}
 	p_err("gave up waiting %d s for another command's change to %s to end",
-	      LOCK_WAIT_MS / 1000, PB_PIN_DIR);
+	      wait_ms / 1000, PB_PIN_DIR);
 	say_lock_holder(fd);
 	return -1;
 }
@@ -203,20 +205,21 @@ static void unpin_all(const struct pb_state *st)
  * Open, check and lock PB_PIN_DIR into @st.  A detach may remove the
  * directory while we wait for its lock: then the lock is on a dead inode,
  * and we start over.  Returns -ENOENT when there is nothing and @for_change
- * is false.
+ * is false, -EWOULDBLOCK when the lock is taken and @wait_ms is 0.
  */
-static int lock_dir(struct pb_state *st, bool for_change)
+static int lock_dir(struct pb_state *st, bool for_change, int wait_ms)
 {
 	struct stat locked, now;
-	int fd;
+	int fd, err;
 
 	for (;;) {
 		fd = open_pin_dir(st->bpffs_fd, for_change);
 		if (fd < 0)
 			return fd;
-		if (lock_bounded(fd, for_change ? LOCK_EX : LOCK_SH)) {
+		err = lock_bounded(fd, for_change ? LOCK_EX : LOCK_SH, wait_ms);
+		if (err) {
 			close(fd);
-			return -1;
+			return err;
 		}
 		if (!fstat(fd, &locked) &&
 		    !fstatat(st->bpffs_fd, PIN_DIR_NAME, &now, AT_SYMLINK_NOFOLLOW) &&
@@ -347,16 +350,20 @@ static int pin_maps(const struct pb_state *st)
 
 int state_open(struct pb_state *st, enum pb_state_mode mode)
 {
-	bool for_change = mode != PB_STATE_READ;
+	bool for_change = mode == PB_STATE_CHANGE || mode == PB_STATE_DETACH;
 	int err;
 
 	*st = (struct pb_state)PB_STATE_INIT;
 	st->bpffs_fd = open_bpffs();
 	if (st->bpffs_fd < 0)
 		return -1;
-	err = lock_dir(st, for_change);
+	err = lock_dir(st, for_change, mode == PB_STATE_TRY ? 0 : LOCK_WAIT_MS);
 	if (err == -ENOENT)
 		return 0;
+	if (err == -EWOULDBLOCK) {
+		state_close(st);
+		return err;
+	}
 	if (err)
 		goto fail;
 	st->link_fd = pin_get(st, PIN_LINK);
