@@ -479,6 +479,7 @@ int do_export(int argc, char **argv)
 	pb_obs_close(&e.o);
 	pb_cgroups_free(e.cgroups);
 	free(e.gone);
+	free(e.policy);
 out_mask:
 	pb_log_limit(0);
 	pb_log_flush(say_held_back);

@@ -400,23 +400,6 @@ static bool prog_stat(int fd, const char *name, struct prog_stat *p)
 	return true;
 }
 
-/* The program of the pinned policy link, checked as every command does; or -1. */
-static int policy_prog_fd(void)
-{
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info);
-	struct pb_state st;
-	int fd = -1;
-
-	/* Nothing pinned: no need to check and lock the policy's directory. */
-	if (access(PB_PIN_DIR "/link", F_OK) || state_open(&st, PB_STATE_READ))
-		return -1;
-	if (state_attached(&st) && !bpf_obj_get_info_by_fd(st.link_fd, &info, &len))
-		fd = bpf_prog_get_fd_by_id(info.prog_id);
-	state_close(&st);
-	return fd;
-}
-
 static bool stats_on(const struct exporter *e)
 {
 	FILE *f;
@@ -452,11 +435,10 @@ static void put_programs(struct out *w, const struct exporter *e)
 				n++;
 		}
 	}
-	fd = policy_prog_fd();
-	if (fd >= 0) {
-		if (n < ARRAY_SIZE(ps) && prog_stat(fd, NULL, &ps[n]))
-			n++;
-		close(fd);
+	if (e->policy->prog && n < ARRAY_SIZE(ps)) {
+		snprintf(ps[n].name, sizeof(ps[n].name), "pb_policy");
+		ps[n].runs = e->policy->runs;
+		ps[n++].ns = e->policy->ns;
 	}
 	prom_sample_u64(w, &stats_enabled, NULL, stats_on(e));
 	prom_sample_u64(w, &progs_attached, NULL, n);
@@ -578,21 +560,77 @@ static void put_actions(struct out *w, const struct family *fam, const char *rul
 	}
 }
 
-static void put_policy(struct out *w)
-{
-	struct pb_policy_view *v = calloc(1, sizeof(*v));
+static const struct family policy_age = {
+	"pinbounce_policy_read_age_seconds", "gauge",
+	"Seconds since the policy series (pinbounce_policy_*, the policy program's run counters) were read: 0, but while a policy command holds the lock of /sys/fs/bpf/pinbounce for a change (or is stopped in one), when a scrape serves what it read last rather than wait; since the exporter started if it never could read them.",
+};
 
-	if (!v)
-		return;
-	/* Nothing pinned: no need to take the lock of the policy's directory. */
-	if (access(PB_PIN_DIR "/link", F_OK) || pb_policy_view_read(v))
-		v->attached = false;
+/*
+ * The policy and its program's run counters, from one look at PB_PIN_DIR
+ * into @e->policy.  A policy command holds the lock of the directory for
+ * as long as its change takes, or as long as it is stopped (^Z): a scrape
+ * does not wait for it, but keeps what it read last, which
+ * pinbounce_policy_read_age_seconds says.
+ */
+static int read_policy(struct exporter *e)
+{
+	struct policy_seen *ps = e->policy;
+	struct bpf_link_info info = {};
+	struct prog_stat p;
+	__u32 len = sizeof(info);
+	struct pb_state st;
+	int err, fd;
+
+	if (!ps) {
+		ps = calloc(1, sizeof(*ps));
+		if (!ps) {
+			p_err("export: out of memory");
+			return -1;
+		}
+		e->policy = ps;
+	}
+	/* Nothing pinned: no need to check and lock the policy's directory. */
+	err = access(PB_PIN_DIR "/link", F_OK) ? -ENOENT : state_open(&st, PB_STATE_TRY);
+	if (err == -EWOULDBLOCK) {
+		ps->fresh = false;
+		return 0;
+	}
+	memset(ps, 0, sizeof(*ps));
+	ps->when = pb_clock(CLOCK_MONOTONIC);
+	ps->fresh = true;
+	if (err)
+		return 0;	/* none, or said why and served as none */
+	if (pb_policy_view_of(&st, &ps->view))
+		ps->view.attached = false;
+	/* The program of the pinned link, which state_open() checked is pb_policy. */
+	if (state_attached(&st) && !bpf_obj_get_info_by_fd(st.link_fd, &info, &len)) {
+		fd = bpf_prog_get_fd_by_id(info.prog_id);
+		if (fd >= 0 && prog_stat(fd, NULL, &p)) {
+			ps->prog = true;
+			ps->runs = p.runs;
+			ps->ns = p.ns;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	state_close(&st);
+	return 0;
+}
+
+static void put_policy(struct out *w, const struct exporter *e)
+{
+	const struct pb_policy_view *v = &e->policy->view;
+	double age = 0;
+
+	if (!e->policy->when)
+		age = pb_clock(CLOCK_REALTIME) - e->start_time;
+	else if (!e->policy->fresh)
+		age = pb_clock(CLOCK_MONOTONIC) - e->policy->when;
+	prom_sample_f(w, &policy_age, NULL, age);
 	prom_sample_u64(w, &policy_attached, NULL, v->attached);
 	prom_sample_u64(w, &policy_generation, NULL, v->attached ? v->generation : 0);
-	if (!v->attached) {
-		free(v);
+	if (!v->attached)
 		return;
-	}
 	for (unsigned int i = 0; i < v->nrules; i++)
 		put_actions(w, &rule_hits, v->rules[i].name,
 			    (const unsigned long long *)v->rules[i].s.hits);
@@ -607,7 +645,6 @@ static void put_policy(struct out *w)
 		prom_sample_u64(w, &rule_over, &l, v->rules[i].s.over_budget);
 	}
 	put_actions(w, &unmatched, NULL, (const unsigned long long *)v->unmatched.hits);
-	free(v);
 }
 
 /* The exporter itself */
@@ -696,7 +733,7 @@ char *metrics_exposition(struct exporter *e, bool http, size_t *len)
 		p_err("export: out of memory");
 		return NULL;
 	}
-	if (pb_obs_snapshot(&e->o, &s)) {
+	if (read_policy(e) || pb_obs_snapshot(&e->o, &s)) {
 		fclose(w.f);
 		free(buf);
 		pthread_mutex_unlock(&e->lock);
@@ -707,7 +744,7 @@ char *metrics_exposition(struct exporter *e, bool http, size_t *len)
 	put_self(&w, e, &s, http);
 	put_programs(&w, e);
 	put_census(&w, e);
-	put_policy(&w);
+	put_policy(&w, e);
 	pb_obs_snap_free(&s);
 	prom_sample_f(&w, &scrape_secs, NULL, pb_clock(CLOCK_MONOTONIC) - t0);
 	bad = ferror(w.f);
