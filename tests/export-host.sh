@@ -6,7 +6,7 @@
 # so), the BPF programs' run counters; 404, usage errors, a port in use; a
 # clean SIGTERM under ASan/UBSan; the text file written whole.  Then what
 # must hold against others: scrapes answered while 200 slow clients hold
-# connections, rows of 300 cgroups while some are replaced (scrapes stay
+# connections (more attacks in tests/export-attack.sh), rows of 300 cgroups while some are replaced (scrapes stay
 # quick, the removed ones add up in cgroup="(gone)"), a cgroup name that is
 # not UTF-8 in the exposition and in trace's JSON, and the text file and
 # JSON report written through files that nobody else can have planted.
@@ -314,7 +314,7 @@ sleep 2
 # Every scrape must be answered well inside Prometheus' 10 s timeout
 # (curl gives up at 3 s) and most of them at once: the median under
 # half a second.  A single slow one is the shared machine, not the
-# exporter: before the per-address limit none was answered in 5 s.
+# exporter.  (tests/export-attack.sh scrapes from 127.0.0.1 itself.)
 answered=0
 : > "$work/scrape.times"
 for ((i = 0; i < 20; i++)); do
@@ -332,12 +332,12 @@ check "200 slow clients on 127.0.0.1: the median scrape under 0.5 s ($median s)"
 	awk -v t="$median" 'BEGIN { exit !(t < 0.5) }'
 wait "$slow_pid"
 held=$(cat "$work/slow.out")
-check "the slow clients held some connections, at most 4 (${held:-?})" \
-	[ "${held:-0}" -ge 1 -a "${held:-99}" -le 4 ]
+check "the slow clients held their connections, one address 200 of them, and still no scrape waited (${held:-?})" \
+	[ "${held:-0}" -ge 150 ]
 wait "$idle_pid"
 idle=$(cat "$work/idle.out")
-check "a request stalled halfway is dropped after 3 to 8 s (${idle:-?})" \
-	awk -v t="$idle" 'BEGIN { n = split(t, f, " "); exit !(n == 2 && f[1] == "closed" && f[2] >= 3 && f[2] <= 8) }'
+check "a request stalled halfway is dropped after 1.5 to 5 s (${idle:-?})" \
+	awk -v t="$idle" 'BEGIN { n = split(t, f, " "); exit !(n == 2 && f[1] == "closed" && f[2] >= 1.5 && f[2] <= 5) }'
 forget "$slow_pid"
 forget "$idle_pid"
 check "127.0.0.1 scrapes again once the slow clients are gone" \

@@ -4,7 +4,7 @@
  *
  * The observers' counters and histograms, the policy's hits and what the
  * BPF programs cost, in the Prometheus text exposition format (0.0.4):
- * served at /metrics over HTTP (libmicrohttpd, its own polling thread),
+ * served at /metrics over HTTP (libmicrohttpd, a pool of its threads),
  * written to a file for node_exporter's textfile collector, or both.
  *
  * Every scrape and every file reads the BPF maps afresh.  The counters are
@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,15 +45,27 @@
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
 /*
- * A slow client (a request trickling in a byte at a time) holds a
- * connection for as long as it likes, since the timeout counts idle time
- * only: one address gets CONN_PER_IP connections at most, so that one
- * client cannot take them all from the scrapers (Prometheus scrapes one
- * at a time), CONN_MAX in all; a connection IDLE_SECS idle is closed.
+ * Slow clients (a request trickling in a byte at a time, or none at all)
+ * cost a connection each and nothing else.  Answers come from THREADS
+ * threads, and a scrape waits for no other connection's request nor for
+ * the policy's lock; a connection with nothing coming or going for
+ * IDLE_SECS is closed (a scraper sends its request at once, and needs a
+ * new connection between scrapes anyway).  A client that sends a byte
+ * every second keeps its connection, though: what keeps the scrapers in
+ * is room.  CONN_MAX connections in all, of which one address may hold
+ * CONN_PER_IP, so that no three addresses can take them all; and so many
+ * that the scraper's own address, 127.0.0.1 on the default listener, has
+ * room beside hundreds of another local user's connections, which the
+ * per-address limit alone cannot tell from the scraper's.  libmicrohttpd
+ * refuses a connection past either limit, and polls with epoll: many
+ * connections cost file descriptors (FD_SPARE more for the exporter's
+ * own) and memory, not time.
  */
-#define CONN_MAX	128U
-#define CONN_PER_IP	4U
-#define IDLE_SECS	5U
+#define THREADS		4U
+#define CONN_MAX	1024U
+#define CONN_PER_IP	256U
+#define IDLE_SECS	2U
+#define FD_SPARE	256U
 /* Each error at most so often (libmicrohttpd's, and a scrape's). */
 #define LOG_EVERY_SECS	60
 
@@ -139,6 +152,33 @@ static void say_held_back(const char *msg, unsigned long skipped)
 }
 
 /*
+ * Room for CONN_MAX connections beside the exporter's own files: the soft
+ * limit on open files raised toward the hard one (nothing here uses
+ * select(), which fds past 1024 would break); fewer connections where the
+ * hard limit is lower.
+ */
+static unsigned int conn_room(void)
+{
+	const rlim_t want = CONN_MAX + FD_SPARE;
+	struct rlimit rl;
+	unsigned int n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return CONN_MAX;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur >= want)
+		return CONN_MAX;
+	n = rl.rlim_cur > 2 * FD_SPARE ? rl.rlim_cur - FD_SPARE : rl.rlim_cur / 2;
+	p_warn("export: %u connections at most, not %u: the limit on open files is %llu",
+	       n, CONN_MAX, (unsigned long long)rl.rlim_cur);
+	return n;
+}
+
+/*
  * "a.b.c.d:port" or "[ipv6]:port" into @sa; on a bad one, false and what
  * was wrong with it in @why.
  */
@@ -219,7 +259,7 @@ static int listen_on(const struct sockaddr_storage *sa, socklen_t salen, const c
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)sa, salen) || listen(fd, 64)) {
+	if (bind(fd, (const struct sockaddr *)sa, salen) || listen(fd, SOMAXCONN)) {
 		p_err("export: cannot listen on %s: %s%s", spec, strerror(errno),
 		      errno == EADDRINUSE ? " (another exporter or program has that port)" : "");
 		close(fd);
@@ -381,8 +421,9 @@ static int run(struct exporter *e, const struct export_opts *opt, int sock, int 
 				     0, NULL, NULL, on_request, e,
 				     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 				     MHD_OPTION_LISTEN_SOCKET, sock,
+				     MHD_OPTION_THREAD_POOL_SIZE, THREADS,
 				     MHD_OPTION_CONNECTION_TIMEOUT, IDLE_SECS,
-				     MHD_OPTION_CONNECTION_LIMIT, CONN_MAX,
+				     MHD_OPTION_CONNECTION_LIMIT, conn_room(),
 				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, CONN_PER_IP,
 				     MHD_OPTION_END);
 		if (!d) {
