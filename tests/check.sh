@@ -36,6 +36,9 @@ result $? host
 tests/export-host.sh
 result $? export-host
 
+tests/export-attack.sh
+result $? export-attack
+
 tests/install.sh
 result $? install
 
