@@ -32,7 +32,8 @@ patches=()
 [ "$flavor" = stock ] || mapfile -t patches < <(ls "$here"/[0-9][0-9][0-9][0-9]-*.patch)
 # Inputs: the source package, the code the patches change (not their
 # messages), the configuration, this script and the tools.
-key=$({ stat -c '%s %Y' "$tarball"; cat /dev/null "${patches[@]}" | sed -n '/^diff --git /,$p';
+key=$({ stat -c '%s %Y' "$tarball"
+	for p in "${patches[@]}"; do sed -n '/^diff --git /,$p' "$p"; done
 	cat "${configs[@]}" "$0"; gcc --version | head -1; pahole --version; } |
 	sha256sum | cut -c1-16)
 dir=$cache/$slot-$key
