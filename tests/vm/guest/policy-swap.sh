@@ -2,7 +2,10 @@
 # 200 times while fio and pinned writeback run, and loads killed with
 # SIGKILL at random points, every decision the kernel traced is the one
 # both policies make, and what is left is one of them whole.  Two pinbounce
-# processes changing the policy at once are serialised.
+# processes changing the policy at once are serialised.  Its kills land at
+# random points, so its time varies more than most: it gets half as long
+# again as the default timeout (tests/vm/timeout.sh).
+# timeout: 1.5
 . "$PB_REPO/tests/vm/lib.sh"
 
 # Each figure is decisive well before these counts (a swap or a kill that
