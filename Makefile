@@ -47,7 +47,7 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 TEST_BINS := $(BUILD)/tests/pinwrite $(BUILD)/tests/pagecopy $(BUILD)/tests/failalloc \
 	$(BUILD)/tests/otherpolicy $(BUILD)/tests/bvecs \
-	$(BUILD)/tests/test_policy $(BUILD)/tests/test_rate \
+	$(BUILD)/tests/test_policy $(BUILD)/tests/test_rate $(BUILD)/tests/test_text \
 	$(BUILD)/tests/fuzz_policy $(BUILD)/san/pinbounce
 
 ifeq ($(V),1)
@@ -119,7 +119,7 @@ user: $(BUILD)/pinforce $(BUILD)/pinbounce
 USER_DIRS      := user/cli user/policy user/observe user/common
 USER_INCLUDES  := $(addprefix -I,$(USER_DIRS))
 vpath %.c $(USER_DIRS)
-PINBOUNCE_OBJS := main.o policy_cmd.o state.o resolve.o policy.o hook.o observe.o report.o \
+PINBOUNCE_OBJS := main.o policy_cmd.o state.o resolve.o policy.o hook.o observe.o report.o text.o \
 	stats_cmd.o top_cmd.o export_cmd.o trace_cmd.o cgroup_cache.o state_cmd.o \
 	prom.o metrics.o cgroup2.o lint.o blockdev.o pins_cmd.o census.o log_limit.o
 PINFORCE_OBJS  := pinforce.o hook.o run.o
@@ -229,6 +229,10 @@ $(BUILD)/tests/test_policy: tests/unit/test_policy.c $(POLICY_SRCS) user/policy/
 $(BUILD)/tests/test_rate: tests/unit/test_rate.c include/pb_rate.h include/pinbounce.h | $(BUILD)/tests
 	$(msg) CC $@
 	$(Q)$(CC) -O1 -g $(SANITIZE) $(WARNINGS) -Iinclude $< -o $@ -lcmocka
+
+$(BUILD)/tests/test_text: tests/unit/test_text.c user/common/text.c user/common/text.h | $(BUILD)/tests
+	$(msg) CC $@
+	$(Q)$(CC) -O1 -g $(SANITIZE) $(WARNINGS) -Iuser/common $< user/common/text.c -o $@ -lcmocka
 
 $(BUILD)/tests/fuzz_policy: tests/fuzz/fuzz_policy.c $(POLICY_SRCS) | $(BUILD)/tests
 	$(msg) CLANG $@

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "log_limit.h"
 #include "report.h"
+#include "text.h"
 
 bool json_output, pretty_output;
 unsigned int obs_max_rows;
@@ -25,10 +26,23 @@ static char command[64];
 /* In a JSON batch, the documents of its commands, printed as one array. */
 static json_t *json_batch;
 
+/*
+ * @fmt's message on stderr, "Error: " or "Warning: " before it: every
+ * byte a terminal would act on escaped, the names in it included.
+ */
+static __printf(2, 0) void print_msg(const char *prefix, const char *fmt, va_list ap)
+{
+	char msg[1024], clean[PB_TEXT_SIZE(sizeof(msg))];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	pb_text_escape(clean, sizeof(clean), msg, PB_TEXT_CONTROLS | PB_TEXT_LINES);
+	fprintf(stderr, "%s%s\n", prefix, clean);
+}
+
 void p_err_text(const void *key, const char *text)
 {
+	char msg[1024], clean[PB_TEXT_SIZE(sizeof(msg))];
 	unsigned long skipped;
-	char msg[1024];
 
 	if (!pb_log_due(key, text, &skipped))
 		return;
@@ -36,10 +50,12 @@ void p_err_text(const void *key, const char *text)
 		snprintf(msg, sizeof(msg), "%s (and %lu more like it not shown)", text, skipped);
 	else
 		snprintf(msg, sizeof(msg), "%s", text);
-	if (json_output)
+	if (json_output) {
 		json_print(json_pack("{s:o}", "error", pb_json_text(msg)));
-	else
-		fprintf(stderr, "Error: %s\n", msg);
+	} else {
+		pb_text_escape(clean, sizeof(clean), msg, PB_TEXT_CONTROLS | PB_TEXT_LINES);
+		fprintf(stderr, "Error: %s\n", clean);
+	}
 }
 
 void p_err(const char *fmt, ...)
@@ -73,11 +89,9 @@ void p_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("Warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_msg("Warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void p_info(const char *fmt, ...)
@@ -87,9 +101,8 @@ void p_info(const char *fmt, ...)
 	if (json_output)
 		return;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_msg("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void json_print(json_t *doc)

@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "observe.h"
 #include "report.h"
+#include "text.h"
 
 #define PINS_USAGE	"pinbounce pins [-d DISK] [interval [count]]"
 
@@ -70,23 +71,13 @@ static json_t *census_json(const struct pb_census_view *c, struct pb_cgroups *cg
 	return arr;
 }
 
-/* @s with what a terminal would act on (controls, not UTF-8) as '?'. */
-static const char *printable(const char *s, char *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < size; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	buf[i] = '\0';
-	return buf;
-}
-
 static void census_print(const struct pb_census *ps, const struct pb_census_view *c,
 			 struct pb_cgroups *cg)
 {
 	double now = pb_clock(CLOCK_MONOTONIC);
 	__u64 exposed = 0;
-	char name[64], file[PATH_MAX + 64], comm[PB_COMM_LEN], tbuf[16];
+	char name[64], dev[PB_TEXT_SIZE(64)], comm[PB_TEXT_SIZE(PB_COMM_LEN)], tbuf[16];
+	static char fbuf[PB_TEXT_SIZE(PATH_MAX)], file[sizeof(fbuf) + 128];
 	time_t t = time(NULL);
 
 	pb_cgroups_next(cg);
@@ -116,26 +107,27 @@ static void census_print(const struct pb_census *ps, const struct pb_census_view
 	for (unsigned int i = 0; i < c->n; i++) {
 		const struct pb_pins_row *r = &c->rows[i];
 		bool unseen = r->flags & PB_PIN_UNSEEN, stable = pb_dev_stable(r->dev);
-		char pid[16], age[16], fbuf[PATH_MAX];
+		char pid[16], age[16];
 
 		if (stable)
 			exposed += r->pages;
 		snprintf(pid, sizeof(pid), unseen ? "-" : "%u", r->tgid);
 		snprintf(age, sizeof(age), unseen ? "-" : "%.1fs", now - r->since_ns / 1e9);
 		if (r->file[0])
-			printable(r->file, fbuf, sizeof(fbuf));
+			pb_text(fbuf, sizeof(fbuf), r->file);
 		else
 			snprintf(fbuf, sizeof(fbuf), "inode %llu", (unsigned long long)r->ino);
 		if (unseen && r->mapper)
 			snprintf(file, sizeof(file), "%s (mapped by %u %s)", fbuf, r->mapper,
-				 printable(r->mapper_comm, comm, sizeof(comm)));
+				 pb_text(comm, sizeof(comm), r->mapper_comm));
 		else
 			snprintf(file, sizeof(file), "%s", fbuf);
 		printf("%-8s  %-7s %-15s %6llu %-4s %8s  %-10s %-6s %s\n", "", pid,
-		       unseen ? "(before start)" : printable(r->comm, comm, sizeof(comm)),
+		       unseen ? "(before start)" : pb_text(comm, sizeof(comm), r->comm),
 		       (unsigned long long)r->pages,
 		       unseen ? "-" : r->flags & PB_PIN_LONGTERM ? "yes" : "no", age,
-		       pb_dev_name(r->dev, name, sizeof(name)), stable ? "yes" : "no", file);
+		       pb_text(dev, sizeof(dev), pb_dev_name(r->dev, name, sizeof(name))),
+		       stable ? "yes" : "no", file);
 	}
 	printf("%-8s  %llu pinned page-cache pages, %llu on disks that need stable writes\n", "",
 	       (unsigned long long)c->pages, (unsigned long long)exposed);

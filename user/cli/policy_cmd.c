@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "cli.h"
 #include "lint.h"
+#include "text.h"
 
 #define MAX_POLICY_FILE	(1024 * 1024)
 
@@ -474,11 +475,12 @@ static void print_resolved(const struct pb_rule *r, const struct pb_bpf_rule *b)
 		return;
 	printf("\t# resolved at load:");
 	for (unsigned int d = 0; r->match & PB_MATCH_DEV && d < b->ndevs && d < PB_MAX_DEVS; d++) {
-		char name[PB_DEVNAME_MAX], now[32];
+		char name[PB_DEVNAME_MAX], shown[PB_TEXT_SIZE(PB_DEVNAME_MAX)], now[32];
 
 		pb_dev_spec_name(&r->devs[d], name, sizeof(name));
 		dev_now(&r->devs[d], b->devs[d], now, sizeof(now));
-		printf("%s %s=%u:%u%s", sep, name, PB_MAJOR(b->devs[d]), PB_MINOR(b->devs[d]),
+		printf("%s %s=%u:%u%s", sep, pb_text(shown, sizeof(shown), name),
+		       PB_MAJOR(b->devs[d]), PB_MINOR(b->devs[d]),
 		       b->dev_whole[d] ? " and its partitions" : "");
 		if (!strcmp(now, "gone"))
 			printf(" (gone)");
@@ -500,7 +502,7 @@ static int do_show(int argc, char **argv)
 	struct pb_policy *p = malloc(sizeof(*p));
 	struct pb_state st = PB_STATE_INIT;
 	int ret = PB_EXIT_ERROR;
-	char line[1024];
+	char line[1024], shown[PB_TEXT_SIZE(sizeof(line))];
 	json_t *rules;
 
 	(void)argv;
@@ -537,7 +539,7 @@ static int do_show(int argc, char **argv)
 			json_array_append_new(rules, o);
 			continue;
 		}
-		printf("%s\n", line);
+		printf("%s\n", pb_text(shown, sizeof(shown), line));
 		print_resolved(r, &b->rules[i]);
 		printf("\t#");
 		print_counts(r->audit ? " would:" : "", r->audit ? s->audit_hits : s->hits);

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "observe.h"
 #include "report.h"
+#include "text.h"
 
 static volatile sig_atomic_t stop;
 
@@ -72,7 +73,7 @@ static void print_stats(const struct watch *w, const struct pb_span *sp)
 	double secs = pb_span_secs(sp), k = secs > 0 ? 1 / secs : 0;
 	__u32 devs[256];
 	unsigned int n = pb_snap_devices(sp->cur, sp->only, devs, ARRAY_SIZE(devs));
-	char name[64], tbuf[16];
+	char name[64], shown[PB_TEXT_SIZE(64)], tbuf[16];
 
 	if (json_output) {
 		print_json(w, sp, PB_J_TOTAL | PB_J_RATES | PB_J_CGROUPS);
@@ -91,7 +92,8 @@ static void print_stats(const struct watch *w, const struct pb_span *sp)
 		struct pb_obs_counters c;
 
 		pb_span_counters(sp, devs[i], true, &c);
-		printf("%-8s  %-10s %6s", "", pb_dev_name(devs[i], name, sizeof(name)),
+		printf("%-8s  %-10s %6s", "",
+		       pb_text(shown, sizeof(shown), pb_dev_name(devs[i], name, sizeof(name))),
 		       pb_dev_stable(devs[i]) ? "yes" : "no");
 		for (unsigned int j = 0; j < PB_NR_COUNTERS; j++) {
 			const struct pb_counter_info *ci = &pb_counter_info[j];
@@ -156,7 +158,8 @@ static void print_hist(const struct watch *w, const struct pb_span *sp)
 {
 	__u32 devs[256];
 	unsigned int n = pb_snap_devices(sp->cur, sp->only, devs, ARRAY_SIZE(devs));
-	char name[64], tbuf[16];
+	char name[64], shown[PB_TEXT_SIZE(64)], tbuf[16];
+	const char *dev;
 
 	if (json_output) {
 		print_json(w, sp, PB_J_HISTS);
@@ -167,6 +170,7 @@ static void print_hist(const struct watch *w, const struct pb_span *sp)
 	if (!sp->o->bounce)
 		printf("unavailable: bounce cost and bounced-write latency: %s\n", PB_NO_BOUNCE);
 	for (unsigned int i = 0; i < n; i++) {
+		dev = pb_text(shown, sizeof(shown), pb_dev_name(devs[i], name, sizeof(name)));
 		for (unsigned int k = 0; k < PB_NR_HISTS; k++) {
 			struct pb_hist h;
 
@@ -175,8 +179,7 @@ static void print_hist(const struct watch *w, const struct pb_span *sp)
 			pb_span_hist(sp, devs[i], k, &h);
 			if (!h.count && k != PB_HIST_WRITE)
 				continue;
-			printf("\n%s: %s\n", pb_dev_name(devs[i], name, sizeof(name)),
-			       hist_titles[k]);
+			printf("\n%s: %s\n", dev, hist_titles[k]);
 			pb_hist_print(&h, w->millis);
 		}
 	}

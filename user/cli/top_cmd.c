@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "observe.h"
 #include "report.h"
+#include "text.h"
 
 #define TOP_USAGE	"pinbounce top [-d DISK] [interval]"
 #define MIN_INTERVAL	0.1	/* seconds: faster only burns the CPU it measures */
@@ -349,10 +350,13 @@ static int sample(struct top *t)
 	return build_rows(t);
 }
 
-/* One line of text at @row, clipped to the screen; @attr across all of it. */
+/*
+ * One line of text at @row, clipped to the screen; @attr across all of it.
+ * The names in it (devices, rules) are the machine's: escaped.
+ */
 static __printf(3, 4) void put(int row, attr_t attr, const char *fmt, ...)
 {
-	char buf[512];
+	char buf[512], shown[PB_TEXT_SIZE(sizeof(buf))];
 	va_list ap;
 
 	if (row < 0 || row >= LINES)
@@ -363,7 +367,7 @@ static __printf(3, 4) void put(int row, attr_t attr, const char *fmt, ...)
 	attrset(attr);
 	if (attr & A_REVERSE)
 		mvhline(row, 0, ' ', COLS);
-	mvaddnstr(row, 0, buf, COLS);
+	mvaddnstr(row, 0, pb_text(shown, sizeof(shown), buf), COLS);
 	attrset(A_NORMAL);
 }
 

@@ -38,6 +38,7 @@
 #include "cli.h"
 #include "observe.h"
 #include "report.h"
+#include "text.h"
 
 #define TRACE_EXIT_EXPECT	124
 #define TRACE_EXIT_FAILED	125
@@ -333,7 +334,7 @@ static void summary(const struct run *r)
 {
 	__u32 devs[256];
 	unsigned int n = pb_snap_devices(r->sp.cur, r->sp.only, devs, ARRAY_SIZE(devs));
-	char name[64];
+	char name[64], shown[PB_TEXT_SIZE(64)];
 
 	fprintf(stderr, "pinbounce trace: %.3f s", r->duration);
 	if (!r->sp.o->bounce)
@@ -343,7 +344,8 @@ static void summary(const struct run *r)
 		struct pb_obs_counters c;
 		struct pb_hist h, hb;
 
-		fprintf(stderr, "  %-10s ", pb_dev_name(devs[i], name, sizeof(name)));
+		fprintf(stderr, "  %-10s ",
+			pb_text(shown, sizeof(shown), pb_dev_name(devs[i], name, sizeof(name))));
 		pb_span_counters(&r->sp, devs[i], false, &c);
 		fprintf(stderr, "pinned pages written back %llu%s; ",
 			(unsigned long long)c.pinned_wb_pages,
@@ -443,6 +445,7 @@ static void handle_signals(bool on)
 static int run_command(char **argv, int *status)
 {
 	int pipefd[2], child_errno = 0;
+	char cmd[PB_TEXT_SIZE(256)];
 	pid_t pid, parent = getpid();
 	ssize_t n;
 
@@ -484,11 +487,11 @@ static int run_command(char **argv, int *status)
 	}
 	child_pid = 0;
 	handle_signals(false);
+	pb_text(cmd, sizeof(cmd), argv[0]);
 	if (killed)
-		fprintf(stderr, "pinbounce trace: %s did not stop when asked: killed it\n",
-			argv[0]);
+		fprintf(stderr, "pinbounce trace: %s did not stop when asked: killed it\n", cmd);
 	if (n == sizeof(child_errno))
-		fprintf(stderr, "pinbounce trace: cannot run %s: %s\n", argv[0],
+		fprintf(stderr, "pinbounce trace: cannot run %s: %s\n", cmd,
 			strerror(child_errno));
 	return 0;
 }
@@ -524,6 +527,7 @@ int do_trace(int argc, char **argv)
 	const char *json_file = NULL;
 	unsigned int nex = 0;
 	int status = 0, ret;
+	char cmd[PB_TEXT_SIZE(256)];
 	struct pb_obs o;
 	json_t *doc, *results, *args;
 	bool passed;
@@ -617,7 +621,7 @@ int do_trace(int argc, char **argv)
 				ret == TRACE_EXIT_EXPECT && !status ? "expectation_failed" :
 				"command_failed"));
 	if (ret && status)
-		fprintf(stderr, "pinbounce trace: %s %s %d\n", argv[0],
+		fprintf(stderr, "pinbounce trace: %s %s %d\n", pb_text(cmd, sizeof(cmd), argv[0]),
 			WIFSIGNALED(status) ? "killed by signal" : "exited with",
 			WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	summary(&r);

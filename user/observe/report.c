@@ -18,6 +18,7 @@
 #include "cgroup_cache.h"
 #include "cli.h"
 #include "report.h"
+#include "text.h"
 
 #define NWORDS(x)	(sizeof(x) / sizeof(__u64))
 
@@ -218,53 +219,9 @@ double pb_hist_mean(const struct pb_hist *h)
 	return h->count ? (double)h->sum_ns / h->count : NAN;
 }
 
-/* The length of the valid UTF-8 sequence at @s (RFC 3629), 0 if none. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0;	/* a continuation byte, an overlong lead or above U+10FFFF */
-	n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-	if (s[0] == 0xe0)
-		lo = 0xa0;	/* overlong */
-	else if (s[0] == 0xed)
-		hi = 0x9f;	/* surrogates */
-	else if (s[0] == 0xf0)
-		lo = 0x90;	/* overlong */
-	else if (s[0] == 0xf4)
-		hi = 0x8f;	/* above U+10FFFF */
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;	/* the NUL at the end stops here too */
-	return n;
-}
-
 size_t pb_utf8_escape(char *dst, size_t size, const char *src)
 {
-	const unsigned char *s = (const unsigned char *)src;
-	size_t n = 0;
-
-	while (*s) {
-		size_t len = utf8_len(s), out = len ? len : 4;
-
-		if (n + out >= size)
-			break;
-		if (len)
-			memcpy(dst + n, s, len);
-		else
-			snprintf(dst + n, 5, "\\x%02x", *s);
-		n += out;
-		s += len ? len : 1;
-	}
-	if (size)
-		dst[n] = '\0';
-	return n;
+	return pb_text_escape(dst, size, src, 0);
 }
 
 json_t *pb_json_text(const char *s)

@@ -81,10 +81,8 @@ void pb_hist_print(const struct pb_hist *h, bool millis);
 /*
  * @src in @dst as valid UTF-8, for the Prometheus exposition and the JSON
  * alike (cgroup and device names are whatever bytes their makers chose):
- * every byte that is not part of a valid UTF-8 sequence is written as the
- * four characters \xHH, which keeps two such names apart and tells the
- * bytes to look for.  Cut at a character, never inside one or inside an
- * escape, to fit @size; the length written.
+ * pb_text_escape() without PB_TEXT_CONTROLS, as both formats escape
+ * controls their own way (text.h).
  */
 size_t pb_utf8_escape(char *dst, size_t size, const char *src);
 /* A JSON string of @s, escaped so; NULL when out of memory. */
