@@ -577,6 +577,9 @@ int do_trace(int argc, char **argv)
 		p_err("trace: no command to run");
 		return usage();
 	}
+	/* A report that cannot be written is known before the command runs. */
+	if (json_file && pb_output_check(json_file))
+		return TRACE_EXIT_FAILED;
 	if (pb_obs_open(&o))
 		return TRACE_EXIT_FAILED;
 	r.sp.o = &o;

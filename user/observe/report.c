@@ -477,7 +477,8 @@ static int create_tmp(const char *path, char *tmp, size_t size)
 	}
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		p_err("cannot create %s.tmp.XXXXXX: %s", path, strerror(errno));
+		p_err("cannot write %s: cannot create a file beside it: %s", path,
+		      strerror(errno));
 		return -1;
 	}
 	if (fchmod(fd, 0644)) {
@@ -507,11 +508,153 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
+static const char *kind_of(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return "a regular file";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFLNK:
+		return "a symbolic link";
+	}
+	return "of an unknown type";
+}
+
+/* How an output file is written: see report.h. */
+enum out_how { OUT_STDOUT, OUT_NEW, OUT_REPLACE, OUT_THROUGH, OUT_THROUGH_LINK };
+
+/* How @path is to be written, what it is in @st; -1 with an error printed. */
+static int out_how(const char *path, struct stat *st)
+{
+	struct stat target;
+
+	if (!strcmp(path, "-"))
+		return OUT_STDOUT;
+	if (lstat(path, st)) {
+		if (errno == ENOENT)
+			return OUT_NEW;
+		p_err("cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISREG(st->st_mode))
+		return OUT_REPLACE;
+	if (S_ISCHR(st->st_mode) || S_ISFIFO(st->st_mode))
+		return OUT_THROUGH;
+	if (!S_ISLNK(st->st_mode)) {
+		p_err("cannot write %s: it is %s", path, kind_of(st->st_mode));
+		return -1;
+	}
+	/* A link is followed to a device or a FIFO (/dev/stdout), never replaced. */
+	if (stat(path, &target)) {
+		p_err("cannot write %s: a symbolic link to nothing (%s); not replaced",
+		      path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISCHR(target.st_mode) && !S_ISFIFO(target.st_mode)) {
+		p_err("cannot write %s: a symbolic link to %s, which is not replaced; name the file itself, or - for standard output",
+		      path, kind_of(target.st_mode));
+		return -1;
+	}
+	*st = target;
+	return OUT_THROUGH_LINK;
+}
+
+int pb_output_check(const char *path)
+{
+	char tmp[PATH_MAX];
+	struct stat st;
+	int how = out_how(path, &st), fd;
+
+	if (how != OUT_NEW && how != OUT_REPLACE)
+		return how < 0 ? -1 : 0;
+	/* Whether a temporary can be made beside it: the directory's mode. */
+	fd = create_tmp(path, tmp, sizeof(tmp));
+	if (fd < 0)
+		return -1;
+	close(fd);
+	unlink(tmp);
+	return 0;
+}
+
+/*
+ * Into the character device or FIFO @path, which @st describes (through a
+ * symbolic link if @link), as a shell's redirection would: a FIFO waits
+ * for its reader.  A name that no longer leads there is refused.
+ */
+static int write_through(const char *path, const struct stat *st, bool link,
+			 const char *data, size_t len)
+{
+	struct stat now;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC | (link ? 0 : O_NOFOLLOW));
+	if (fd < 0) {
+		p_err("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &now) || now.st_dev != st->st_dev || now.st_ino != st->st_ino ||
+	    (!S_ISCHR(now.st_mode) && !S_ISFIFO(now.st_mode))) {
+		p_err("cannot write %s: it changed while being opened", path);
+		close(fd);
+		return -1;
+	}
+	if (write_all(fd, data, len) || close(fd)) {
+		p_err("cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Rename @tmp to @path, which @how says was absent or a regular file. */
+static int rename_over(const char *tmp, const char *path, int how)
+{
+	struct stat st;
+
+	if (how == OUT_NEW) {
+		if (!renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE))
+			return 0;
+		if (errno != EINVAL)	/* a filesystem without RENAME_NOREPLACE */
+			goto fail;
+	} else if (lstat(path, &st) || !S_ISREG(st.st_mode)) {
+		p_err("cannot replace %s: it is no longer a regular file", path);
+		return -1;
+	}
+	if (!rename(tmp, path))
+		return 0;
+fail:
+	p_err("cannot replace %s: %s", path,
+	      errno == EEXIST ? "it was created while being written" : strerror(errno));
+	return -1;
+}
+
 int pb_replace_file(const char *path, const char *data, size_t len)
 {
 	char tmp[PATH_MAX];
-	int fd = create_tmp(path, tmp, sizeof(tmp));
+	struct stat st;
+	int how = out_how(path, &st), fd;
 
+	if (how < 0)
+		return -1;
+	if (how == OUT_STDOUT) {
+		fflush(stdout);
+		if (write_all(STDOUT_FILENO, data, len)) {
+			p_err("cannot write to standard output: %s", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (how == OUT_THROUGH || how == OUT_THROUGH_LINK)
+		return write_through(path, &st, how == OUT_THROUGH_LINK, data, len);
+	fd = create_tmp(path, tmp, sizeof(tmp));
 	if (fd < 0)
 		return -1;
 	if (write_all(fd, data, len) || fsync(fd)) {
@@ -520,8 +663,12 @@ int pb_replace_file(const char *path, const char *data, size_t len)
 		unlink(tmp);
 		return -1;
 	}
-	if (close(fd) || rename(tmp, path)) {
-		p_err("cannot replace %s: %s", path, strerror(errno));
+	if (close(fd)) {
+		p_err("cannot write %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if (rename_over(tmp, path, how)) {
 		unlink(tmp);
 		return -1;
 	}

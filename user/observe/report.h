@@ -89,11 +89,22 @@ size_t pb_utf8_escape(char *dst, size_t size, const char *src);
 json_t *pb_json_text(const char *s);
 
 /*
- * Replace @path with @len bytes of @data whole or not at all: written to a
- * new file PATH.tmp.XXXXXX of a random name in the same directory, mode
- * 0644, synced, renamed over @path.
+ * Write @len bytes of @data to output file @path, for trace --json and
+ * export --textfile:
+ * - "-": standard output;
+ * - a regular file, or nothing yet: replaced whole or not at all, by a new
+ *   file PATH.tmp.XXXXXX of a random name in the same directory (O_EXCL),
+ *   mode 0644, synced and renamed over @path;
+ * - a character device or a FIFO (/dev/null, a terminal, a pipe): written
+ *   through, as a shell's redirection would, never replaced;
+ * - a symbolic link: followed to a character device or a FIFO
+ *   (/dev/stdout), refused otherwise: the link is never replaced;
+ * - anything else (a directory, a block device, a socket): refused.
+ * An error is printed, naming @path and what it is.
  */
 int pb_replace_file(const char *path, const char *data, size_t len);
+/* Whether pb_replace_file() would take @path; -1 with the error printed. */
+int pb_output_check(const char *path);
 
 /* {"schema", "command", "bounce_observed", "unavailable"}. */
 json_t *pb_json_doc(const char *command, const struct pb_obs *o);
