@@ -72,11 +72,18 @@ int do_export(int argc, char **argv);
 int do_trace(int argc, char **argv);
 int do_pins(int argc, char **argv);
 
-/*
- * [interval [count]]: a positive number of seconds below 10^6, a whole
- * positive count; 0 for those not given.  -1 when malformed.
+/* The shortest interval of the commands that take one: faster only burns
+ * the CPU it measures.
  */
-int pb_interval_args(int argc, char **argv, double *interval, long *count);
+#define PB_MIN_INTERVAL	0.1
+
+/*
+ * [interval [count]] of command @cmd: a number of seconds from
+ * PB_MIN_INTERVAL, below 10^6, and a whole positive count; 0 for those not
+ * given.  -1 when malformed, with the error and @usage printed.
+ */
+int pb_interval_args(const char *cmd, const char *usage, int argc, char **argv,
+		     double *interval, long *count);
 /* Sleep @secs, or until a signal handler sets *@stop. */
 void pb_sleep(double secs, volatile sig_atomic_t *stop);
 

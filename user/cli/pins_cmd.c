@@ -151,10 +151,8 @@ int do_pins(int argc, char **argv)
 		argc -= 2;
 		argv += 2;
 	}
-	if (pb_interval_args(argc, argv, &interval, &count)) {
-		p_err("usage: %s", PINS_USAGE);
+	if (pb_interval_args("pins", PINS_USAGE, argc, argv, &interval, &count))
 		return PB_EXIT_USAGE;
-	}
 	if (pb_census_open(&ps))
 		return PB_EXIT_ERROR;
 	cg = pb_cgroups_new();

@@ -187,25 +187,37 @@ static void print_hist(const struct watch *w, const struct pb_span *sp)
 	putchar('\n');
 }
 
-/* A positive number, all of @s. */
-static bool positive(const char *s, double *v)
+/* A number from @min, below 10^6, all of @s. */
+static bool number(const char *s, double min, double *v)
 {
 	char *end;
 
 	errno = 0;
 	*v = strtod(s, &end);
-	return !errno && end != s && !*end && *v > 0 && *v < 1e6;
+	return !errno && end != s && !*end && *v >= min && *v < 1e6;
 }
 
-int pb_interval_args(int argc, char **argv, double *interval, long *count)
+int pb_interval_args(const char *cmd, const char *usage, int argc, char **argv,
+		     double *interval, long *count)
 {
 	double c = 0;
 
 	*interval = 0;
 	*count = 0;
-	if (argc > 2 || (argc >= 1 && !positive(argv[0], interval)) ||
-	    (argc == 2 && (!positive(argv[1], &c) || c != (long)c)))
+	if (argc > 2) {
+		p_err("%s: unexpected '%s' after the count\nusage: %s", cmd, argv[2], usage);
 		return -1;
+	}
+	if (argc >= 1 && !number(argv[0], PB_MIN_INTERVAL, interval)) {
+		p_err("%s: the interval must be a number of seconds from %g, below 1000000, not '%s'\nusage: %s",
+		      cmd, PB_MIN_INTERVAL, argv[0], usage);
+		return -1;
+	}
+	if (argc == 2 && (!number(argv[1], 1, &c) || c != (long)c)) {
+		p_err("%s: the count must be a whole number from 1, not '%s'\nusage: %s", cmd,
+		      argv[1], usage);
+		return -1;
+	}
 	*count = (long)c;
 	return 0;
 }
@@ -283,10 +295,8 @@ static int parse_and_watch(struct watch *w, int argc, char **argv, const char *u
 		argc--;
 		argv++;
 	}
-	if (pb_interval_args(argc, argv, &interval, &count)) {
-		p_err("usage: %s", usage);
+	if (pb_interval_args(w->command, usage, argc, argv, &interval, &count))
 		return PB_EXIT_USAGE;
-	}
 	return watch(w, only, interval, count);
 }
 

@@ -27,7 +27,6 @@
 #include "text.h"
 
 #define TOP_USAGE	"pinbounce top [-d DISK] [interval]"
-#define MIN_INTERVAL	0.1	/* seconds: faster only burns the CPU it measures */
 #define MAX_DEVS	256
 #define KEY_WAIT_MS	200	/* longest getch() wait: how soon a signal is seen */
 #define ERR_SHOW_S	10	/* how long the status line shows an error */
@@ -775,10 +774,10 @@ int do_top(int argc, char **argv)
 		p_err("top: unexpected '%s' after the interval\nusage: %s", argv[1], TOP_USAGE);
 		return PB_EXIT_USAGE;
 	}
-	if (argc && (!seconds(argv[0], &t.interval) || t.interval < MIN_INTERVAL ||
+	if (argc && (!seconds(argv[0], &t.interval) || t.interval < PB_MIN_INTERVAL ||
 		     t.interval > 86400)) {
 		p_err("top: the interval must be a number of seconds from %g to 86400, not '%s'\nusage: %s",
-		      MIN_INTERVAL, argv[0], TOP_USAGE);
+		      PB_MIN_INTERVAL, argv[0], TOP_USAGE);
 		return PB_EXIT_USAGE;
 	}
 	ret = top_screen(&t);
