@@ -7,10 +7,13 @@
 #include <bpf/libbpf.h>
 #include "cli.h"
 
+/* Why a user other than root cannot know what is attached. */
+#define NOT_ROOT	"only root can read what is pinned in " PB_PIN_DIR
+
 int do_status(int argc, char **argv)
 {
 	struct pb_bpf_policy *b = NULL;
-	bool hook = kernel_has_hook(), tp;
+	bool hook = kernel_has_hook(), tp, root = geteuid() == 0;
 	struct pb_state st = PB_STATE_INIT;
 	struct bpf_link_info info = {};
 	__u32 len = sizeof(info);
@@ -26,7 +29,7 @@ int do_status(int argc, char **argv)
 	if (!b)
 		return PB_EXIT_ERROR;
 	/* What is attached is known only to root, and only if it can be read. */
-	if (hook && geteuid() == 0) {
+	if (hook && root) {
 		if (state_open(&st, PB_STATE_READ) ||
 		    (state_attached(&st) && (bpf_obj_get_info_by_fd(st.link_fd, &info, &len) ||
 					     state_read_policy(&st, b)))) {
@@ -35,24 +38,35 @@ int do_status(int argc, char **argv)
 			return PB_EXIT_ERROR;
 		}
 	}
-	if (json_output) {
-		json_print(json_pack("{s:b,s:b,s:b,s:I,s:I,s:i}",
+	if (json_output && root) {
+		json_print(json_pack("{s:b,s:b,s:b,s:I,s:I,s:i,s:{}}",
 				     "kernel_hook", hook, "tracepoint", tp,
 				     "attached", state_attached(&st),
 				     "prog_id", (json_int_t)info.prog_id,
 				     "generation", (json_int_t)b->generation,
-				     "rules", (int)b->nrules));
+				     "rules", (int)b->nrules, "unavailable"));
+	} else if (json_output) {
+		json_print(json_pack("{s:b,s:b,s:n,s:n,s:n,s:n,s:{s:s}}",
+				     "kernel_hook", hook, "tracepoint", tp, "attached",
+				     "prog_id", "generation", "rules", "unavailable",
+				     "attached", NOT_ROOT));
 	} else {
 		printf("kernel hook:  %s\n", hook ? "blk_pin_bounce_decide" :
 		       "missing (the kernel needs the series in kernel-patch/)");
 		printf("tracepoint:   %s\n", tp ? "block:block_bio_pin_bounce" : "missing");
-		if (state_attached(&st))
+		if (!root)
+			printf("attached:     unknown: %s\n", NOT_ROOT);
+		else if (state_attached(&st))
 			printf("attached:     policy program (prog id %u), pinned in %s\n",
 			       info.prog_id, PB_PIN_DIR);
 		else
 			printf("attached:     nothing\n");
-		printf("policy:       generation %llu, %u rule%s\n",
-		       (unsigned long long)b->generation, b->nrules, b->nrules == 1 ? "" : "s");
+		if (!root)
+			printf("policy:       unknown: root only\n");
+		else
+			printf("policy:       generation %llu, %u rule%s\n",
+			       (unsigned long long)b->generation, b->nrules,
+			       b->nrules == 1 ? "" : "s");
 	}
 	state_close(&st);
 	free(b);
