@@ -10,6 +10,7 @@
  * is judged by the old policy or the new one, never by a mix, and a
  * pinbounce killed at any point leaves one or the other.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
+#include "text.h"
 #include "policy.skel.h"
 
 #define BPFFS		"/sys/fs/bpf"
@@ -138,14 +140,72 @@ static int open_pin_dir(int bpffs, bool create)
 	return fd;
 }
 
-/* Name the process that holds a flock on @fd's inode, from /proc/locks. */
+/* Whether an open file of process @pid is on inode @st and holds a flock. */
+static bool holds_flock(int pid, const struct stat *st)
+{
+	char path[64], line[256];
+	bool held = false;
+	struct dirent *e;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	if (!dir)
+		return false;
+	while (!held && (e = readdir(dir))) {
+		struct stat fd_st;
+		FILE *f;
+
+		if (e->d_name[0] == '.' || fstatat(dirfd(dir), e->d_name, &fd_st, 0) ||
+		    fd_st.st_dev != st->st_dev || fd_st.st_ino != st->st_ino)
+			continue;
+		/* fdinfo lists the locks held through that open file */
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%.16s", pid, e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (!held && fgets(line, sizeof(line), f))
+			held = !strncmp(line, "lock:", 5) && strstr(line, " FLOCK ");
+		fclose(f);
+	}
+	closedir(dir);
+	return held;
+}
+
+/* " pid N (COMM)" of @pid, escaped, in @buf. */
+static const char *pid_name(int pid, char *buf, size_t size)
+{
+	char path[64], comm[64] = "", shown[PB_TEXT_SIZE(sizeof(comm))];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	snprintf(buf, size, "pid %d (%s)", pid,
+		 comm[0] ? pb_text(shown, sizeof(shown), comm) : "?");
+	return buf;
+}
+
+/*
+ * Name the processes that hold a flock on @fd's inode.  /proc/locks names
+ * the process that took the lock, which may have exited since, or passed
+ * the open directory on to a child that holds it now: a process is named
+ * only if its open files show the lock (fdinfo); then the processes that
+ * hold it, found in /proc.
+ */
 static void say_lock_holder(int fd)
 {
-	char line[256], comm[64] = "", path[64];
-	unsigned int maj, min;
+	char line[256], who[3][PB_TEXT_SIZE(64) + 32], taker[sizeof(who[0])] = "";
+	unsigned int maj, min, n = 0;
 	unsigned long ino;
+	struct dirent *e;
 	struct stat st;
 	int pid = 0;
+	DIR *proc;
 	FILE *f;
 
 	if (fstat(fd, &st))
@@ -161,16 +221,27 @@ static void say_lock_holder(int fd)
 			pid = p;
 	}
 	fclose(f);
-	if (!pid)
+	if (pid > 0 && holds_flock(pid, &st)) {
+		p_err("%s is locked by %s", PB_PIN_DIR, pid_name(pid, who[0], sizeof(who[0])));
 		return;
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	f = fopen(path, "re");
-	if (f) {
-		if (fgets(comm, sizeof(comm), f))
-			comm[strcspn(comm, "\n")] = '\0';
-		fclose(f);
 	}
-	p_err("%s is locked by pid %d (%s)", PB_PIN_DIR, pid, comm[0] ? comm : "?");
+	if (pid > 0)
+		snprintf(taker, sizeof(taker), "; pid %d, which took the lock, no longer holds it",
+			 pid);
+	proc = opendir("/proc");
+	while (proc && n < ARRAY_SIZE(who) && (e = readdir(proc))) {
+		int p = atoi(e->d_name);
+
+		if (p > 0 && p != getpid() && holds_flock(p, &st))
+			pid_name(p, who[n++], sizeof(who[0]));
+	}
+	if (proc)
+		closedir(proc);
+	if (!n)
+		p_err("%s is locked, by no process this one can see%s", PB_PIN_DIR, taker);
+	else
+		p_err("%s is locked by %s%s%s%s%s%s", PB_PIN_DIR, who[0], n > 1 ? ", " : "",
+		      n > 1 ? who[1] : "", n > 2 ? ", " : "", n > 2 ? who[2] : "", taker);
 }
 
 /* flock(), given up after @wait_ms; if 0, at once and quietly: -EWOULDBLOCK. */
