@@ -27,11 +27,20 @@ result $? unit-policy
 build/tests/test_rate
 result $? unit-rate
 
+build/tests/test_text
+result $? unit-text
+
 tests/fuzz.sh
 result $? fuzz-policy
 
 tests/host.sh "$kdir"
 result $? host
+
+tests/cli-host.sh
+result $? cli-host
+
+tests/completion.sh
+result $? completion
 
 tests/export-host.sh
 result $? export-host

@@ -1,0 +1,169 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The command line against what the machine or a user hands it, on this
+# host (root): names that hold terminal controls or invalid UTF-8, output
+# files that are devices, FIFOs, links or directories, intervals too short
+# to be meant, status run by another user, and a lock whose taker is gone.
+#
+#   tests/cli-host.sh [PINBOUNCE]    (default: build/san/pinbounce)
+set -u
+repo=$(cd "$(dirname "$0")/.." && pwd)
+. "$repo/tests/checks.sh"
+pb=$(realpath "${1:-$repo/build/san/pinbounce}")
+work=$(mktemp -d /tmp/pb-cli-host.XXXXXX)
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+
+# Whether the files hold JSON documents of schema pinbounce/1.
+schema() {
+	python3 "$repo/tests/schema-check.py" "$@" > /dev/null 2>&1
+}
+
+# Whether file $1 holds no byte a terminal acts on or cannot decode: no C0
+# control but newline, no DEL, no C1 control, only valid UTF-8.
+clean_text() {
+	python3 - "$1" 2> /dev/null << 'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+t = b.decode("utf-8")  # raises on invalid UTF-8
+bad = [c for c in t if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f]
+sys.exit(1 if bad else 0)
+PY
+}
+
+# --- Names from a policy file and the command line, escaped -------------
+printf 'rule a dev \xc2\x9b\xff action bounce\n' > dev-c1.policy
+printf 'rule a dev 8:\xc2\x9b\x1b[2J action bounce\n' > devno-c1.policy
+printf 'rule a dev sdb,caf\xc3\xa9 action bounce\n' > dev-utf8.policy
+escaped() {
+	local what=$1 want=$2 status
+	shift 2
+	"$pb" "$@" > out 2>&1
+	status=$?
+	if [ "$status" != 0 ] && clean_text out && grep -qF -- "$want" out; then
+		ok "$what: status $status, escaped as $want"
+	else
+		bad "$what: status $status, said: $(od -c out | head -8)"
+	fi
+}
+escaped "policy check, a dev of C1 and invalid UTF-8" "got '\\xc2\\x9b\\xff'" \
+	policy check --syntax dev-c1.policy
+escaped "policy check, a MAJOR:MINOR with C1 and ESC" "got '8:\\xc2\\x9b\\x1b[2J'" \
+	policy check --syntax devno-c1.policy
+escaped "stats -d, a MAJOR:MINOR with C1" "'8:\\xc2\\x9b' is no device number" \
+	stats -d $'8:\xc2\x9b'
+escaped "stats -d, a name with C1, ESC and invalid UTF-8" \
+	"no block device '\\xc2\\x9b\\x1b[2J\\xfe'" stats -d $'\xc2\x9b\x1b[2J\xfe'
+# printable UTF-8 is left alone
+"$pb" policy check --syntax dev-utf8.policy > out 2>&1
+check "policy check: printable UTF-8 passes as it is" grep -q $'caf\xc3\xa9' out
+
+# --- Output files: trace --json ------------------------------------------
+# (its own device node: the host's /dev/null is not put at risk)
+mknod -m 666 null c 1 3
+mkfifo fifo
+echo keep > regular
+ln -s null link-dev
+ln -s regular link-reg
+mkdir dir
+mkdir locked && chmod 755 locked
+
+trace_json() {
+	"$pb" trace --json "$1" -- true > stdout 2> stderr
+}
+no_tmp() {
+	! ls -a "$work" "$work/dir" "$work/locked" | grep -q '\.tmp\.'
+}
+
+trace_json null
+status=$?
+check "--json to a character device: status 0, still a character device ($status)" \
+	test "$status" = 0 -a -c null -a ! -L null
+trace_json -
+status=$?
+check "--json -: the report on standard output, no file '-' ($status)" \
+	eval 'test "$status" = 0 -a ! -e ./- && schema stdout'
+timeout 20 cat fifo > from-fifo &
+reader=$!
+timeout 20 "$pb" trace --json fifo -- true > /dev/null 2> stderr
+status=$?
+wait "$reader"
+check "--json to a FIFO: status 0, its reader got the report, still a FIFO ($status)" \
+	eval 'test "$status" = 0 -a -p fifo && schema from-fifo'
+trace_json link-dev
+status=$?
+check "--json to a link to a character device: followed, the link kept ($status)" \
+	test "$status" = 0 -a -L link-dev -a -c null
+trace_json link-reg
+status=$?
+check "--json to a link to a regular file: refused, link and file kept ($status)" \
+	eval 'test "$status" != 0 -a -L link-reg && test "$(cat regular)" = keep &&
+	      grep -q "cannot write link-reg: a symbolic link to a regular file" stderr'
+trace_json dir
+status=$?
+check "--json to a directory: refused, named ($status)" \
+	eval 'test "$status" != 0 -a -d dir && grep -q "cannot write dir: it is a directory" stderr'
+trace_json "$work/nodir/report.json"
+status=$?
+check "--json in a missing directory: refused, named ($status)" \
+	eval 'test "$status" != 0 && grep -q "cannot write $work/nodir/report.json" stderr'
+setpriv --reuid=65534 --regid=65534 --clear-groups "$pb" trace --json locked/r.json -- \
+	true > /dev/null 2> stderr
+status=$?
+check "--json where the user cannot write: refused, named ($status)" \
+	eval 'test "$status" != 0 -a ! -e locked/r.json &&
+	      grep -q "cannot write locked/r.json: .*Permission denied" stderr'
+trace_json regular
+status=$?
+check "--json to a regular file: replaced whole, mode 0644 ($status)" \
+	eval 'test "$status" = 0 -a ! -L regular && test "$(stat -c %a regular)" = 644 &&
+	      schema regular'
+check "--json: no temporary left behind" no_tmp
+
+# --- Intervals ----------------------------------------------------------
+for args in "stats 1e-300" "hist 0.05 2" "pins 0.09" "stats 0" "pins 1e-300 1"; do
+	# bounded: a command that takes the interval polls in a busy loop
+	# shellcheck disable=SC2086
+	timeout 5 "$pb" $args 2>&1 | head -c 4096 > out
+	status=${PIPESTATUS[0]}
+	check "$args: refused, status 2 ($status)" \
+		eval 'test "$status" = 2 && grep -q "the interval must be a number of seconds from 0.1" out'
+done
+"$pb" stats 0.1 1 > out 2>&1
+status=$?
+check "stats 0.1 1: 0.1 s is taken ($status)" test "$status" = 0
+
+# --- status as a user other than root ------------------------------------
+nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$pb" "$@"
+}
+nobody status > out 2>&1
+check "status as nobody: what is attached is unknown, not 'nothing'" \
+	eval 'grep -q "^attached: *unknown" out && grep -q "^policy: *unknown" out &&
+	      ! grep -q "nothing\|generation 0" out'
+nobody -j status > out 2>&1
+check "status -j as nobody: attached and generation null, the reason given" \
+	python3 -c 'import json, sys; j = json.load(open(sys.argv[1]))
+assert j["attached"] is None and j["generation"] is None and j["rules"] is None, j
+assert "root" in j["unavailable"]["attached"], j' out
+check "status -j as nobody: valid pinbounce/1" schema out
+
+# --- The lock's holder ----------------------------------------------------
+# In a mount namespace with a BPF filesystem of its own: flock(1) takes the
+# lock on a directory the shell opened and exits; the shell, now sleep,
+# holds it.  /proc/locks still names flock(1).
+unshare -m --propagation private bash -c '
+	mount -t bpf none /sys/fs/bpf || exit 1
+	mkdir -m 0700 /sys/fs/bpf/pinbounce
+	(exec 9< /sys/fs/bpf/pinbounce; flock -x 9; echo "$BASHPID" > holder; exec sleep 30) &
+	sleep 0.5
+	"$1" detach > lock.out 2>&1
+	echo $? > lock.status
+	kill %1' lock "$pb"
+holder=$(cat holder 2> /dev/null)
+check "a lock whose taker is gone: the process that holds it is named ($(cat lock.out))" \
+	eval 'test "$(cat lock.status)" = 1 &&
+	      grep -q "is locked by pid $holder (sleep); pid [0-9]*, which took the lock, no longer holds it" lock.out'
+
+summary cli-host
