@@ -377,7 +377,7 @@ check "--textfile: no process_* metrics (node_exporter has its own)" \
 check "--textfile: pinbounce_build_info present" grep -q '^pinbounce_build_info{' "$tf"
 check "--textfile: no $(basename "$tf").tmp.* left" \
 	bash -c "! ls '$tf'.tmp.* > /dev/null 2>&1"
-usage 1 "cannot create $work/none/x.prom.tmp." --textfile "$work/none/x.prom" --once
+usage 1 "cannot write $work/none/x.prom: cannot create a file beside it" --textfile "$work/none/x.prom" --once
 
 # Both at once, every 0.5 s until SIGTERM.
 tf2=$work/both.prom

@@ -179,6 +179,7 @@ static int verify(const char *path, const unsigned char *map, unsigned long page
 enum {
 	LATE_FSYNC, LATE_FDATASYNC, LATE_SYNCFS, LATE_MSYNC, LATE_SYNC, LATE_NONE
 };
+
 static const char *const late_hows[] = {
 	"fsync", "fdatasync", "syncfs", "msync", "sync", "none"
 };
