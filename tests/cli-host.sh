@@ -84,6 +84,10 @@ trace_json -
 status=$?
 check "--json -: the report on standard output, no file '-' ($status)" \
 	eval 'test "$status" = 0 -a ! -e ./- && schema stdout'
+timeout 20 "$pb" trace --json /dev/stdout -- true > stdout-file 2> stderr
+status=$?
+check "--json /dev/stdout with standard output a file: the report in it, /dev/stdout kept ($status)" \
+	eval 'test "$status" = 0 -a -L /dev/stdout && schema stdout-file'
 timeout 20 cat fifo > from-fifo &
 reader=$!
 timeout 20 "$pb" trace --json fifo -- true > /dev/null 2> stderr

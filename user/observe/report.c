@@ -537,7 +537,8 @@ static int out_how(const char *path, struct stat *st)
 {
 	struct stat target;
 
-	if (!strcmp(path, "-"))
+	/* /dev/stdout is standard output, whatever it is (a file in CI). */
+	if (!strcmp(path, "-") || !strcmp(path, "/dev/stdout"))
 		return OUT_STDOUT;
 	if (lstat(path, st)) {
 		if (errno == ENOENT)
