@@ -191,21 +191,29 @@ int BPF_PROG(pb_decided, struct bio *bio, unsigned int nr_pinned, unsigned int n
 	struct pb_obs_counters *c = counters_of(bio);
 	struct bouncing *b;
 
-	if (!c)
-		return 0;
-	__sync_fetch_and_add(&c->pinned_bios, 1);
-	__sync_fetch_and_add(&c->pinned_pages, nr_pinned);
+	/*
+	 * Without a row (its table full, the drop counted) the bounce is
+	 * still timed: a drop of counters leaves the histograms whole.
+	 */
+	if (c) {
+		__sync_fetch_and_add(&c->pinned_bios, 1);
+		__sync_fetch_and_add(&c->pinned_pages, nr_pinned);
+	}
 	if (action != bpf_core_enum_value(enum blk_pin_bounce_action, BLK_PIN_BOUNCE)) {
 		b = bpf_task_storage_get(&bouncing, bpf_get_current_task_btf(), NULL, 0);
 		if (b)
 			b->start_ns = 0;
-		__sync_fetch_and_add(&c->passthrough_bios[by], 1);
-		__sync_fetch_and_add(&c->passthrough_pages[by], nr_pinned);
+		if (c) {
+			__sync_fetch_and_add(&c->passthrough_bios[by], 1);
+			__sync_fetch_and_add(&c->passthrough_pages[by], nr_pinned);
+		}
 		return 0;
 	}
-	__sync_fetch_and_add(&c->bounced_bios[by], 1);
-	__sync_fetch_and_add(&c->bounced_pages[by], nr_bounced);
-	__sync_fetch_and_add(&c->bounced_bytes[by], bio->bi_iter.bi_size);
+	if (c) {
+		__sync_fetch_and_add(&c->bounced_bios[by], 1);
+		__sync_fetch_and_add(&c->bounced_pages[by], nr_bounced);
+		__sync_fetch_and_add(&c->bounced_bytes[by], bio->bi_iter.bi_size);
+	}
 	/* the bounce clone is made and filled: the bounce's own cost */
 	b = bpf_task_storage_get(&bouncing, bpf_get_current_task_btf(), NULL, 0);
 	if (b && b->start_ns) {
@@ -266,7 +274,10 @@ int BPF_PROG(pb_write_done, struct request *rq, blk_status_t error, unsigned int
 				start = *t;
 				bpf_map_delete_elem(&writes, &key);
 			} else {
-				/* evicted from the LRU, or queued before we were */
+				/*
+				 * Queued before we were, or evicted from the
+				 * LRU: no latency sample, every count made.
+				 */
 				drop(PB_DROP_UNTIMED);
 			}
 		}
