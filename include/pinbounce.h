@@ -145,7 +145,12 @@ enum pb_counter {
 	PB_NR_COUNTERS,
 };
 
-/* Updates the observers could not make, by kind. */
+/*
+ * What the observers could not record, by kind.  The first three are
+ * updates lost to a full table; an untimed write lost nothing but its
+ * latency sample, every count of it made.  Which figures each kind leaves
+ * incomplete: pb_drop_loses[] (user/observe/report.c).
+ */
 enum pb_drop {
 	PB_DROP_COUNTERS = 0,		/* a row of counters, its table full */
 	PB_DROP_HISTS = 1,		/* a histogram, its table full */

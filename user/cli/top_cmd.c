@@ -388,7 +388,7 @@ static void draw_header(struct top *t)
 	__u64 dropped = 0;
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(t->base.dropped); i++)
-		if (t->cur->dropped[i] > t->base.dropped[i])
+		if (pb_drop_loses[i] && t->cur->dropped[i] > t->base.dropped[i])
 			dropped += t->cur->dropped[i] - t->base.dropped[i];
 	if (t->only)
 		snprintf(dev, sizeof(dev), " - %s only", pb_dev_name(t->only, name, sizeof(name)));

@@ -424,17 +424,34 @@ const char *const pb_drop_names[PB_NR_DROPS] = {
 	[PB_DROP_UNTIMED] = "untimed",
 };
 
+/*
+ * A row of counters dropped loses every counter of one disk and cgroup; a
+ * histogram dropped, one sample of any kind (the drop does not say which);
+ * a start time dropped, the write's latency sample.  An untimed write is
+ * counted in full: only its latency is missing, that of a write submitted
+ * before the observers attached (outside the span) or, the table of writes
+ * in flight full (65536 of them), of one whose start time it evicted.
+ */
+const unsigned int pb_drop_loses[PB_NR_DROPS] = {
+	[PB_DROP_COUNTERS] = PB_FIG_COUNTERS,
+	[PB_DROP_HISTS] = PB_FIG_HIST_BOUNCE | PB_FIG_HIST_WRITE | PB_FIG_HIST_WRITE_BOUNCED,
+	[PB_DROP_INFLIGHT] = PB_FIG_HIST_WRITE | PB_FIG_HIST_WRITE_BOUNCED,
+	[PB_DROP_UNTIMED] = 0,
+};
+
+__u64 pb_span_dropped(const struct pb_span *sp, unsigned int i)
+{
+	__u64 now = sp->cur->dropped[i], then = sp->base->dropped[i];
+
+	return now >= then ? now - then : 0;
+}
+
 json_t *pb_json_dropped(const struct pb_span *sp)
 {
-	const struct pb_obs_snap *then = sp->base;
 	json_t *o = json_object();
 
-	for (int i = 0; i < PB_NR_DROPS; i++) {
-		__u64 d = sp->cur->dropped[i] >= then->dropped[i] ?
-			  sp->cur->dropped[i] - then->dropped[i] : 0;
-
-		json_object_set_new(o, pb_drop_names[i], json_integer(d));
-	}
+	for (int i = 0; i < PB_NR_DROPS; i++)
+		json_object_set_new(o, pb_drop_names[i], json_integer(pb_span_dropped(sp, i)));
 	return o;
 }
 

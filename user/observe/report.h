@@ -132,6 +132,25 @@ json_t *pb_json_hist(const struct pb_hist *h);
 /* The names of enum pb_drop, in JSON and as Prometheus labels. */
 extern const char *const pb_drop_names[PB_NR_DROPS];
 json_t *pb_json_dropped(const struct pb_span *sp);
+
+/* The figures the observers keep, as a drop can leave them incomplete. */
+enum pb_figure {
+	PB_FIG_COUNTERS = 1 << 0,	/* every counter, of every disk and cgroup */
+	PB_FIG_HIST_BOUNCE = 1 << 1,	/* the histograms, by enum pb_hist_kind */
+	PB_FIG_HIST_WRITE = 1 << 2,
+	PB_FIG_HIST_WRITE_BOUNCED = 1 << 3,
+};
+
+/* The figure of histogram kind @k. */
+#define PB_FIG_HIST(k)	(PB_FIG_HIST_BOUNCE << (k))
+
+/*
+ * What a drop of each kind may have left low or incomplete (enum
+ * pb_figure); 0 for one that lost no update (untimed).
+ */
+extern const unsigned int pb_drop_loses[PB_NR_DROPS];
+/* Drops of kind @i since @sp->base. */
+__u64 pb_span_dropped(const struct pb_span *sp, unsigned int i);
 /* The span's devices, each with the @parts asked for. */
 json_t *pb_json_devices(const struct pb_span *sp, unsigned int parts);
 
