@@ -10,7 +10,8 @@
  *   0         CMD exited 0 and every expectation held
  *   1-123     CMD's own status when it fails (its 124 and 125 too: then only
  *             the report's exit_status tells them apart)
- *   124       CMD exited 0 and an expectation does not hold
+ *   124       CMD exited 0 and an expectation does not hold, or is unknown:
+ *             the observers dropped updates that may have counted in it
  *   125       trace failed: a bad command line, the observers could not be
  *             attached or the report written
  *   126, 127  CMD could not be run, or was not found
@@ -49,7 +50,7 @@
  * or split by who decided (_policy, _kernel); statistics of the histograms;
  * and the run's own figures.
  */
-enum metric_src { M_COUNTER, M_EXPOSED, M_HIST, M_DROPPED, M_DURATION };
+enum metric_src { M_COUNTER, M_EXPOSED, M_HIST, M_DROPPED, M_UNTIMED, M_DURATION };
 enum hist_stat { H_COUNT, H_MEAN, H_P50, H_P99, H_MAX, H_NR };
 
 struct metric {
@@ -59,6 +60,7 @@ struct metric {
 	int decider;		/* M_COUNTER: enum pb_decider, -1 for both */
 	unsigned int kind;	/* M_HIST: enum pb_hist_kind */
 	enum hist_stat stat;
+	unsigned int figure;	/* what it is read from: enum pb_figure */
 };
 
 static const char *const stat_names[H_NR] = {
@@ -71,13 +73,15 @@ static const char *const stat_names[H_NR] = {
 static struct metric metrics[MAX_METRICS];
 static unsigned int nmetrics;
 
-static struct metric *metric_add(const char *name, const char *suffix, enum metric_src src)
+static struct metric *metric_add(const char *name, const char *suffix, enum metric_src src,
+				 unsigned int figure)
 {
 	struct metric *m = &metrics[nmetrics++];
 
 	snprintf(m->name, sizeof(m->name), "%s%s", name, suffix);
 	m->src = src;
 	m->decider = -1;
+	m->figure = figure;
 	return m;
 }
 
@@ -91,30 +95,32 @@ static void metrics_init(void)
 	if (nmetrics)
 		return;
 	for (unsigned int i = 0; i < PB_NR_COUNTERS; i++) {
-		metric_add(pb_counter_info[i].name, "", M_COUNTER)->counter = i;
+		metric_add(pb_counter_info[i].name, "", M_COUNTER, PB_FIG_COUNTERS)->counter = i;
 		for (int d = PB_NR_DECIDERS - 1; pb_counter_info[i].split && d >= 0; d--) {
 			struct metric *m = metric_add(pb_counter_info[i].name, decider_names[d],
-						      M_COUNTER);
+						      M_COUNTER, PB_FIG_COUNTERS);
 
 			m->counter = i;
 			m->decider = d;
 		}
 	}
 	/* pinned_wb_pages of the disks that need stable writes */
-	metric_add("exposed_pages", "", M_EXPOSED);
+	metric_add("exposed_pages", "", M_EXPOSED, PB_FIG_COUNTERS);
 	for (unsigned int k = 0; k < PB_NR_HISTS; k++) {
 		for (unsigned int st = 0; st < H_NR; st++) {
 			char prefix[32];
 			struct metric *m;
 
 			snprintf(prefix, sizeof(prefix), "%s_", pb_hist_names[k]);
-			m = metric_add(prefix, stat_names[st], M_HIST);
+			m = metric_add(prefix, stat_names[st], M_HIST, PB_FIG_HIST(k));
 			m->kind = k;
 			m->stat = st;
 		}
 	}
-	metric_add("dropped_updates", "", M_DROPPED);
-	metric_add("duration_s", "", M_DURATION);
+	/* updates lost, of any figure; and the writes without a latency sample */
+	metric_add("dropped_updates", "", M_DROPPED, 0);
+	metric_add("untimed_writes", "", M_UNTIMED, 0);
+	metric_add("duration_s", "", M_DURATION, 0);
 }
 
 enum op { OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE };
@@ -201,7 +207,7 @@ static bool holds(enum op op, double v, double t)
 struct run {
 	struct pb_span sp;
 	double duration;
-	__u64 dropped;
+	__u64 dropped;		/* updates lost: the kinds that lose a figure */
 };
 
 /*
@@ -229,17 +235,25 @@ static __u64 exposed_pages(const struct pb_span *sp)
  * The value of @m over the run; NAN with @why set when there is none: the
  * kernel cannot show it, or a histogram has no samples.
  */
+/* Whether this kernel cannot show @m at all. */
+static bool unavailable(const struct run *r, const struct metric *m)
+{
+	return (m->src == M_COUNTER && !pb_counter_available(r->sp.o, m->counter)) ||
+	       (m->src == M_HIST && !r->sp.o->bounce && m->kind != PB_HIST_WRITE);
+}
+
 static double value_of(const struct run *r, const struct metric *m, const char **why)
 {
 	*why = NULL;
 	if (m->src == M_DROPPED)
 		return r->dropped;
+	if (m->src == M_UNTIMED)
+		return pb_span_dropped(&r->sp, PB_DROP_UNTIMED);
 	if (m->src == M_DURATION)
 		return r->duration;
 	if (m->src == M_EXPOSED)
 		return exposed_pages(&r->sp);
-	if ((m->src == M_COUNTER && !pb_counter_available(r->sp.o, m->counter)) ||
-	    (m->src == M_HIST && !r->sp.o->bounce && m->kind != PB_HIST_WRITE)) {
+	if (unavailable(r, m)) {
 		*why = "unavailable: " PB_NO_BOUNCE;
 		return NAN;
 	}
@@ -291,7 +305,7 @@ static json_t *metrics_json(const struct run *r)
 		if (isnan(v))
 			json_object_set_new(obj, metrics[i].name, json_null());
 		else if (metrics[i].src == M_COUNTER || metrics[i].src == M_EXPOSED ||
-			 metrics[i].src == M_DROPPED ||
+			 metrics[i].src == M_DROPPED || metrics[i].src == M_UNTIMED ||
 			 (metrics[i].src == M_HIST && metrics[i].stat == H_COUNT))
 			json_object_set_new(obj, metrics[i].name, json_integer((json_int_t)v));
 		else
@@ -300,27 +314,99 @@ static json_t *metrics_json(const struct run *r)
 	return obj;
 }
 
-/* Check every expectation, saying on stderr which failed and the value seen. */
-static bool check(const struct run *r, const struct expect *ex, unsigned int n, json_t *out)
+/*
+ * The updates dropped during @r that may have counted in @m (pb_drop_loses),
+ * and their kinds with their counts in @what: "counters 16".  The drops
+ * are not kept by disk: -d does not rule any out.
+ */
+static __u64 dropped_for(const struct run *r, const struct metric *m, char *what, size_t size)
 {
-	bool all = true;
+	size_t len = 0;
+	__u64 sum = 0;
+
+	what[0] = '\0';
+	for (unsigned int i = 0; i < PB_NR_DROPS; i++) {
+		__u64 d = pb_span_dropped(&r->sp, i);
+
+		if (!d || !(pb_drop_loses[i] & m->figure))
+			continue;
+		sum += d;
+		if (len < size)
+			len += snprintf(what + len, size - len, "%s%s %llu", len ? ", " : "",
+					pb_drop_names[i], (unsigned long long)d);
+	}
+	return sum;
+}
+
+enum outcome { PASSED, FAILED, UNKNOWN };
+
+static const char *const outcome_names[] = {
+	[PASSED] = "passed", [FAILED] = "failed", [UNKNOWN] = "unknown",
+};
+
+/*
+ * One expectation: FAILED, with @why set, when the kernel cannot show its
+ * value or a histogram has no samples; UNKNOWN, with @why, when updates
+ * that may have counted in it were dropped, whatever the value seen;
+ * else whether it holds.
+ */
+static enum outcome judge(const struct run *r, const struct expect *e, double *v, char *why,
+			  size_t size)
+{
+	const char *none;
+	char kinds[96];
+	__u64 lost;
+
+	*v = value_of(r, e->m, &none);
+	why[0] = '\0';
+	if (unavailable(r, e->m)) {
+		snprintf(why, size, "%s", none);
+		return FAILED;
+	}
+	lost = dropped_for(r, e->m, kinds, sizeof(kinds));
+	if (lost) {
+		snprintf(why, size, "%llu update%s dropped (%s) may have counted in %s",
+			 (unsigned long long)lost, lost == 1 ? "" : "s", kinds, e->m->name);
+		return UNKNOWN;
+	}
+	if (none) {
+		snprintf(why, size, "%s", none);
+		return FAILED;
+	}
+	return holds(e->op, *v, e->threshold) ? PASSED : FAILED;
+}
+
+/*
+ * Check every expectation, saying on stderr which failed or is unknown and
+ * the value seen: FAILED if one failed, else UNKNOWN if one is unknown.
+ */
+static enum outcome check(const struct run *r, const struct expect *ex, unsigned int n,
+			  json_t *out)
+{
+	enum outcome all = PASSED;
 
 	for (unsigned int i = 0; i < n; i++) {
-		const char *why;
-		double v = value_of(r, ex[i].m, &why);
-		bool ok = !why && holds(ex[i].op, v, ex[i].threshold);
-		json_t *e = json_pack("{s:s,s:s,s:s,s:f,s:o,s:b}", "expect", ex[i].text,
+		char why[256];
+		double v;
+		enum outcome o = judge(r, &ex[i], &v, why, sizeof(why));
+		json_t *e = json_pack("{s:s,s:s,s:s,s:f,s:o,s:b,s:s}", "expect", ex[i].text,
 				      "metric", ex[i].m->name, "op", op_names[ex[i].op],
 				      "threshold", ex[i].threshold,
-				      "value", why ? json_null() : json_real(v), "passed", ok);
+				      "value", isnan(v) ? json_null() : json_real(v),
+				      "passed", o == PASSED, "outcome", outcome_names[o]);
 
-		if (why)
+		if (why[0])
 			json_object_set_new(e, "reason", json_string(why));
 		json_array_append_new(out, e);
-		if (ok)
+		if (o == PASSED)
 			continue;
-		all = false;
-		if (why)
+		if (all != FAILED)
+			all = o;
+		if (o == UNKNOWN)
+			fprintf(stderr,
+				"pinbounce trace: expectation unknown: %s: %s (seen: %.6g)\n",
+				ex[i].text, why, v);
+		else if (why[0])
 			fprintf(stderr, "pinbounce trace: expectation failed: %s: %s\n",
 				ex[i].text, why);
 		else
@@ -330,6 +416,33 @@ static bool check(const struct run *r, const struct expect *ex, unsigned int n, 
 	return all;
 }
 
+/*
+ * The updates dropped, by kind, and the writes completed untimed: counted,
+ * without a latency sample.
+ */
+static void summary_drops(const struct run *r)
+{
+	__u64 untimed = pb_span_dropped(&r->sp, PB_DROP_UNTIMED);
+	const char *sep = " (";
+
+	if (r->dropped) {
+		fprintf(stderr, "; %llu update%s dropped", (unsigned long long)r->dropped,
+			r->dropped == 1 ? "" : "s");
+		for (unsigned int i = 0; i < PB_NR_DROPS; i++) {
+			__u64 d = pb_span_dropped(&r->sp, i);
+
+			if (!d || !pb_drop_loses[i])
+				continue;
+			fprintf(stderr, "%s%s %llu", sep, pb_drop_names[i], (unsigned long long)d);
+			sep = ", ";
+		}
+		fputc(')', stderr);
+	}
+	if (untimed)
+		fprintf(stderr, "; %llu write%s untimed (no latency sample, not a drop)",
+			(unsigned long long)untimed, untimed == 1 ? "" : "s");
+}
+
 static void summary(const struct run *r)
 {
 	__u32 devs[256];
@@ -337,6 +450,7 @@ static void summary(const struct run *r)
 	char name[64], shown[PB_TEXT_SIZE(64)];
 
 	fprintf(stderr, "pinbounce trace: %.3f s", r->duration);
+	summary_drops(r);
 	if (!r->sp.o->bounce)
 		fprintf(stderr, "; bounce decisions and cost unavailable: %s", PB_NO_BOUNCE);
 	fputc('\n', stderr);
@@ -509,13 +623,14 @@ static int usage(void)
 		fprintf(stderr, "%s%-26s", i % 3 ? "" : "\n  ", metrics[i].name);
 	fprintf(stderr,
 		"\n\n(_us metrics are microseconds; a metric the kernel cannot show, or a\n"
-		"histogram without samples, fails its expectation.)\n"
+		"histogram without samples, fails its expectation; one that updates\n"
+		"dropped by a full table may have counted in is unknown.)\n"
 		"\n"
 		"Exit status: 0 CMD succeeded and every expectation held; CMD's own when\n"
 		"it fails (128+N if killed by signal N); 124 CMD succeeded and an\n"
-		"expectation does not hold; 125 trace failed or a bad command line; 126\n"
-		"CMD could not run; 127 CMD not found.  Signals are passed on to CMD; a\n"
-		"second SIGINT, SIGTERM or SIGHUP kills it.\n");
+		"expectation does not hold, or is unknown; 125 trace failed or a bad\n"
+		"command line; 126 CMD could not run; 127 CMD not found.  Signals are\n"
+		"passed on to CMD; a second SIGINT, SIGTERM or SIGHUP kills it.\n");
 	return TRACE_EXIT_FAILED;
 }
 
@@ -530,7 +645,7 @@ int do_trace(int argc, char **argv)
 	char cmd[PB_TEXT_SIZE(256)];
 	struct pb_obs o;
 	json_t *doc, *results, *args;
-	bool passed;
+	enum outcome outcome;
 
 	metrics_init();
 	if (argc == 1 && !strcmp(argv[0], "help")) {
@@ -595,7 +710,8 @@ int do_trace(int argc, char **argv)
 	pb_obs_close(&o);
 	r.duration = cur.time - base.time;
 	for (int i = 0; i < PB_NR_DROPS; i++)
-		r.dropped += cur.dropped[i] - base.dropped[i];
+		if (pb_drop_loses[i])
+			r.dropped += pb_span_dropped(&r.sp, i);
 
 	doc = pb_json_doc("trace", &o);
 	args = json_array();
@@ -609,7 +725,7 @@ int do_trace(int argc, char **argv)
 	json_object_set_new(doc, "duration_s", json_real(r.duration));
 	json_object_set_new(doc, "metrics", metrics_json(&r));
 	results = json_array();
-	passed = check(&r, ex, nex, results);
+	outcome = check(&r, ex, nex, results);
 	json_object_set_new(doc, "expectations", results);
 	json_object_set_new(doc, "dropped_updates", pb_json_dropped(&r.sp));
 	json_object_set_new(doc, "devices", pb_json_devices(&r.sp, PB_J_TOTAL | PB_J_CGROUPS |
@@ -619,10 +735,10 @@ int do_trace(int argc, char **argv)
 	else if (WEXITSTATUS(status))
 		ret = WEXITSTATUS(status);
 	else
-		ret = passed ? PB_EXIT_OK : TRACE_EXIT_EXPECT;
+		ret = outcome == PASSED ? PB_EXIT_OK : TRACE_EXIT_EXPECT;
 	json_object_set_new(doc, "result", json_string(ret == PB_EXIT_OK ? "pass" :
-				ret == TRACE_EXIT_EXPECT && !status ? "expectation_failed" :
-				"command_failed"));
+				ret != TRACE_EXIT_EXPECT || status ? "command_failed" :
+				outcome == UNKNOWN ? "unknown" : "expectation_failed"));
 	if (ret && status)
 		fprintf(stderr, "pinbounce trace: %s %s %d\n", pb_text(cmd, sizeof(cmd), argv[0]),
 			WIFSIGNALED(status) ? "killed by signal" : "exited with",
