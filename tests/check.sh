@@ -39,6 +39,9 @@ result $? host
 tests/cli-host.sh
 result $? cli-host
 
+tests/trace-drops.sh
+result $? trace-drops
+
 tests/completion.sh
 result $? completion
 
