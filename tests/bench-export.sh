@@ -36,13 +36,10 @@ SCRAPES=${5:-20}
 rows=$repo/tests/counter-rows.py
 work=$(mktemp -d)
 cg=
-pids=()
+. "$repo/tests/export-lib.sh"
 
 on_exit() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2> /dev/null && wait "$p" 2> /dev/null
-	done
+	stop_all
 	[ -n "$cg" ] && rmdir "$cg"/*/ "$cg" 2> /dev/null
 	rm -rf "$work"
 }
@@ -58,10 +55,7 @@ for tool in curl bpftool flock unshare python3; do
 	command -v $tool > /dev/null || die "no $tool"
 done
 [ -x "$PB" ] || die "no $PB (make user)"
-if [ -z "${PB_BENCH_NS:-}" ]; then
-	PB_BENCH_NS=1 exec unshare -m --propagation private "$0" "$PB" "$N" "$RATE" "$SECS" "$SCRAPES"
-fi
-mount -t bpf bpf /sys/fs/bpf || die "cannot mount a BPF filesystem"
+own_bpffs PB_BENCH_NS "$0" "$PB" "$N" "$RATE" "$SECS" "$SCRAPES" || die "cannot mount a BPF filesystem"
 cgroot=$("$rows" root) || exit 1
 mkdir "$cgroot/pbbench.$$" || die "cannot make cgroups in $cgroot"
 cg=$cgroot/pbbench.$$
@@ -69,17 +63,13 @@ cg=$cgroot/pbbench.$$
 # A disk's number, for the rows: named as a disk's would be.
 dev=$(stat -c '%Hd:%Ld' /var/tmp)
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 url=http://127.0.0.1:$port/metrics
 "$PB" export --listen "127.0.0.1:$port" \
 	2> "$work/export.err" &
 pid=$!
 pids+=("$pid")
-for ((i = 0; i < 150; i++)); do
-	curl -sf -o /dev/null "$url" && break
-	kill -0 "$pid" 2> /dev/null || die "the exporter exited: $(cat "$work/export.err")"
-	sleep 0.2
-done
+wait_http "$url" "$pid" || die "the exporter did not answer: $(cat "$work/export.err")"
 "$rows" fill "$pid" "$dev" 1 "$cg"/*/ || die "cannot write the rows"
 curl -s -o /dev/null "$url"	# the first scrape names them all
 

@@ -23,51 +23,31 @@ set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 PB=${1:-${PB_CLI:-$repo/build/san/pinbounce}}
 . "$repo/tests/checks.sh"
+. "$repo/tests/export-lib.sh"
 
 for tool in curl flock unshare python3; do
 	command -v $tool > /dev/null || { echo "FAIL: export-attack: no $tool"; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { echo "FAIL: export-attack: needs root"; exit 1; }
 [ -x "$PB" ] || { echo "FAIL: export-attack: no $PB (make all)"; exit 1; }
-if [ -z "${PB_ATTACK_NS:-}" ]; then
-	PB_ATTACK_NS=1 exec unshare -m --propagation private "$0" "$PB"
-fi
-mount -t bpf bpf /sys/fs/bpf || { echo "FAIL: export-attack: cannot mount a bpffs"; exit 1; }
+own_bpffs PB_ATTACK_NS "$0" "$PB" || { echo "FAIL: export-attack: cannot mount a bpffs"; exit 1; }
 
 work=$(mktemp -d)
 pin=/sys/fs/bpf/pinbounce
-pids=()
 
 on_exit() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2> /dev/null && wait "$p" 2> /dev/null
-	done
+	stop_all
 	rm -rf "$work"
 }
 trap on_exit EXIT
 
-# forget PID: no longer one to kill at exit.
-forget() {
-	local p keep=()
-	for p in "${pids[@]}"; do
-		[ "$p" = "$1" ] || keep+=("$p")
-	done
-	pids=("${keep[@]}")
-}
-
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 (ulimit -S -n 1024 && exec "$PB" export --listen "127.0.0.1:$PORT") \
 	> "$work/export.out" 2> "$work/export.err" &
 pid=$!
 pids+=("$pid")
-for ((i = 0; i < 300; i++)); do
-	curl -sf -o /dev/null "$URL/" && break
-	kill -0 "$pid" 2> /dev/null || break
-	sleep 0.2
-done
-if ! curl -sf -o /dev/null "$URL/"; then
+if ! wait_http "$URL/" "$pid"; then
 	bad "the exporter did not answer on $URL: $(cat "$work/export.err")"
 	summary export-attack
 fi

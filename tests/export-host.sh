@@ -27,14 +27,11 @@ work=$(mktemp -d)
 data=$(mktemp /var/tmp/pb-export.XXXXXX)
 rows=$repo/tests/counter-rows.py
 cg=
-pids=()
 . "$repo/tests/checks.sh"
+. "$repo/tests/export-lib.sh"
 
 on_exit() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2> /dev/null && wait "$p" 2> /dev/null
-	done
+	stop_all
 	[ -n "$cg" ] && rmdir "$cg"/*/ "$cg" 2> /dev/null
 	rm -rf "$work" "$data"
 }
@@ -46,9 +43,6 @@ done
 [ "$(id -u)" = 0 ] || { echo "FAIL: export-host: needs root"; exit 1; }
 [ -x "$PB" ] || { echo "FAIL: export-host: no $PB (make all)"; exit 1; }
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 PORT=${PB_EXPORT_PORT:-$(free_port)}
 URL=http://127.0.0.1:$PORT
 
@@ -95,26 +89,6 @@ start() {
 	pids+=("$pid")
 }
 
-# wait_http URL: until URL answers (the observers take a moment to load).
-wait_http() {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		curl -sf -o /dev/null "$1" && return 0
-		kill -0 "$pid" 2> /dev/null || return 1
-		sleep 0.2
-	done
-	return 1
-}
-
-# forget PID: no longer one to kill at exit.
-forget() {
-	local p keep=()
-	for p in "${pids[@]}"; do
-		[ "$p" = "$1" ] || keep+=("$p")
-	done
-	pids=("${keep[@]}")
-}
-
 # stop NAME [EXPECTED]: SIGTERM; exit 0 and a clean stderr expected, but for
 # errors that match the regular expression EXPECTED.
 stop() {
@@ -135,7 +109,7 @@ stop() {
 
 start http --listen "127.0.0.1:$PORT"
 http_pid=$pid
-if ! wait_http "$URL/"; then
+if ! wait_http "$URL/" "$pid"; then
 	bad "the exporter did not answer on $URL"
 	cat "$work/http.err"
 	summary export-host
@@ -260,32 +234,8 @@ pid=$http_pid
 stop http
 
 # Slow clients (slowloris), on an exporter of their own: 200 connections
-# from 127.0.0.1 that send a request line a byte every half second, made
-# again whenever closed; at the end, how many the exporter held.
-cat > "$work/slow.py" << 'EOF'
-import socket, sys, time
-port, count, secs = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-line = b'GET /metrics?' + b'a' * 10000
-socks, sent = [None] * count, [0] * count
-end = time.monotonic() + secs
-while time.monotonic() < end:
-    for i in range(count):
-        if socks[i] is None:
-            socks[i] = socket.socket()
-            socks[i].setblocking(False)
-            socks[i].connect_ex(('127.0.0.1', port))
-            sent[i] = 0
-            continue
-        try:
-            sent[i] += socks[i].send(line[sent[i]:sent[i] + 1])
-        except BlockingIOError:
-            pass
-        except OSError:
-            socks[i].close()
-            socks[i] = None
-    time.sleep(0.5)
-print(sum(1 for s, n in zip(socks, sent) if s and n >= 5))
-EOF
+# from 127.0.0.1 that send a request line a byte every half second
+# (tests/slow-clients.py); at the end, how many the exporter held.
 # A client of an address of its own that stops in the middle of its
 # request: seconds until the exporter closed the connection.
 cat > "$work/idle.py" << 'EOF'
@@ -303,8 +253,8 @@ EOF
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 start slow --listen "127.0.0.1:$PORT"
-wait_http "$URL/" || bad "slow: the exporter did not answer: $(cat "$work/slow.err")"
-python3 "$work/slow.py" "$PORT" 200 9 > "$work/slow.out" 2>&1 &
+wait_http "$URL/" "$pid" || bad "slow: the exporter did not answer: $(cat "$work/slow.err")"
+python3 "$repo/tests/slow-clients.py" "$PORT" 200 same 9 > "$work/slow.out" 2>&1 &
 slow_pid=$!
 python3 "$work/idle.py" "$PORT" > "$work/idle.out" 2>&1 &
 idle_pid=$!
@@ -351,7 +301,7 @@ stop slow 'Error: export: http: (Server reached connection limit|Connection was 
 if ip -6 addr show dev lo 2> /dev/null | grep -q '::1/128'; then
 	PORT6=$(free_port)
 	start http6 --listen "[::1]:$PORT6"
-	if wait_http "http://[::1]:$PORT6/metrics"; then
+	if wait_http "http://[::1]:$PORT6/metrics" "$pid"; then
 		ok "serving on [::1]:$PORT6"
 	else
 		bad "nothing on [::1]:$PORT6: $(cat "$work/http6.err")"
@@ -383,7 +333,7 @@ usage 1 "cannot write $work/none/x.prom: cannot create a file beside it" --textf
 tf2=$work/both.prom
 PORT=$(free_port)
 start both --listen "127.0.0.1:$PORT" --textfile "$tf2" --interval 0.5
-if wait_http "http://127.0.0.1:$PORT/metrics"; then
+if wait_http "http://127.0.0.1:$PORT/metrics" "$pid"; then
 	ok "--listen with --textfile: serving"
 else
 	bad "--listen with --textfile: not serving: $(cat "$work/both.err")"
@@ -463,7 +413,7 @@ check_cgroups() {
 	URL=http://127.0.0.1:$PORT
 	start cg --listen "127.0.0.1:$PORT"
 	cg_pid=$pid
-	wait_http "$URL/" || bad "cg: the exporter did not answer: $(cat "$work/cg.err")"
+	wait_http "$URL/" "$pid" || bad "cg: the exporter did not answer: $(cat "$work/cg.err")"
 	"$rows" fill "$cg_pid" "$dev" 1 "$cg"/*/
 	scrape
 	check "301 rows: pinned pages add up to $((301 * ncpus)) ($(pages '{'))" \
