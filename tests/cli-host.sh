@@ -21,13 +21,15 @@ schema() {
 }
 
 # Whether file $1 holds no byte a terminal acts on or cannot decode: no C0
-# control but newline, no DEL, no C1 control, only valid UTF-8.
+# control but newline, no DEL, no C1 control, no character that reorders
+# the text after it, only valid UTF-8.
 clean_text() {
 	python3 - "$1" 2> /dev/null << 'PY'
 import sys
 b = open(sys.argv[1], "rb").read()
 t = b.decode("utf-8")  # raises on invalid UTF-8
-bad = [c for c in t if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f]
+bidi = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+bad = [c for c in t if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f or c in bidi]
 sys.exit(1 if bad else 0)
 PY
 }
@@ -55,6 +57,18 @@ escaped "stats -d, a MAJOR:MINOR with C1" "'8:\\xc2\\x9b' is no device number" \
 	stats -d $'8:\xc2\x9b'
 escaped "stats -d, a name with C1, ESC and invalid UTF-8" \
 	"no block device '\\xc2\\x9b\\x1b[2J\\xfe'" stats -d $'\xc2\x9b\x1b[2J\xfe'
+escaped "stats -d, a name that reverses what follows it (U+202E)" \
+	"no block device 'a\xe2\x80\xaeb'" stats -d $'a\u202eb'
+escaped "stats -d, a name holding the text \\x1b: its backslash escaped" \
+	"no block device 'a\x5cx1b'" stats -d 'a\x1b'
+# A newline in a name cannot forge a line of its own.
+escaped "stats -d, a name with a newline and a forged line" \
+	"no block device 'x\x0aWarning all is well'" stats -d $'x\nWarning all is well'
+check "stats -d, a name with a newline: one line said" [ "$(wc -l < out)" = 1 ]
+escaped "stats, an option with a newline: the error on one line, then usage" \
+	"unknown option '--x\x0ausage: forged'" stats $'--x\nusage: forged'
+check "stats, an option with a newline: two lines, the second the usage" \
+	bash -c "[ \$(wc -l < out) = 2 ] && sed -n 2p out | grep -q '^usage: pinbounce stats'"
 # printable UTF-8 is left alone
 "$pb" policy check --syntax dev-utf8.policy > out 2>&1
 check "policy check: printable UTF-8 passes as it is" grep -q $'caf\xc3\xa9' out

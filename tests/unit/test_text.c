@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the escaping every command applies to the text it prints
- * (user/common/text.c), with cmocka: controls and invalid UTF-8 come out
- * as \xHH, valid printable UTF-8 as it went in, and a short buffer is cut
- * between characters.
+ * (user/common/text.c), with cmocka: controls, bidirectional formatting
+ * characters and invalid UTF-8 come out as \xHH, valid printable UTF-8 as
+ * it went in, and a short buffer is cut between characters.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -80,7 +80,7 @@ static void test_printable_passes(void **state)
 		"sda", "/sys/fs/cgroup/user.slice/a b", "caf\xc3\xa9",	/* é */
 		"\xe2\x82\xac 5", "\xe6\x97\xa5\xe6\x9c\xac",		/* €, 日本 */
 		"\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf",		/* 😀, U+10FFFF */
-		"back\\slash \\x41",
+		"back\\slash \\x41", "\xe2\x80\x8d", "\xe2\x80\xa8",	/* ZWJ, U+2028 */
 	};
 
 	(void)state;
@@ -95,12 +95,46 @@ static void test_controls_kept_for_json(void **state)
 	expect_escaped("a\nb\x1b\xc2\x9b\xff", 0, 256, "a\nb\x1b\xc2\x9b\\xff");
 }
 
-/* PB_TEXT_LINES lets a message's own newlines through, and nothing else. */
-static void test_lines(void **state)
+/*
+ * The characters that reorder the text after them on the screen (as in
+ * "Trojan Source") are escaped; their neighbours pass.
+ */
+static void test_bidi(void **state)
 {
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "a\xe2\x80\xae!", "a\\xe2\\x80\\xae!" },		/* U+202E RLO */
+		{ "\xe2\x80\xaa", "\\xe2\\x80\\xaa" },			/* U+202A LRE */
+		/* LRI, PDI; LRM, RLM */
+		{ "\xe2\x81\xa6|\xe2\x81\xa9", "\\xe2\\x81\\xa6|\\xe2\\x81\\xa9" },
+		{ "\xe2\x80\x8e\xe2\x80\x8f", "\\xe2\\x80\\x8e\\xe2\\x80\\x8f" },
+		{ "\xd8\x9c", "\\xd8\\x9c" },				/* U+061C ALM */
+		{ "\xe2\x80\xa9\xe2\x80\xaf", "\xe2\x80\xa9\xe2\x80\xaf" },	/* U+2029, U+202F */
+		{ "\xe2\x81\xa5\xe2\x81\xaa", "\xe2\x81\xa5\xe2\x81\xaa" },	/* U+2065, U+206A */
+		{ "\xd8\x9b", "\xd8\x9b" },					/* U+061B */
+	};
+
 	(void)state;
-	expect_escaped("Error: x\nusage: y\r\x1b", PB_TEXT_CONTROLS | PB_TEXT_LINES, 256,
-		       "Error: x\nusage: y\\x0d\\x1b");
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		expect_terminal(cases[i].in, cases[i].want);
+		expect_escaped(cases[i].in, 0, 256, cases[i].in);
+	}
+}
+
+/*
+ * A backslash in a name is \x5c for a terminal: a name holding the text
+ * "\x1b" does not read as one holding an escape character.
+ */
+static void test_backslash(void **state)
+{
+	char out[64];
+
+	(void)state;
+	expect_escaped("a\\x1b", PB_TEXT_CONTROLS | PB_TEXT_BACKSLASH, 256, "a\\x5cx1b");
+	expect_escaped("a\x1b", PB_TEXT_CONTROLS | PB_TEXT_BACKSLASH, 256, "a\\x1b");
+	expect_escaped("\\", PB_TEXT_BACKSLASH, 256, "\\x5c");
+	assert_string_equal(pb_text(out, sizeof(out), "x\\y\n"), "x\\x5cy\\x0a");
 }
 
 /* A short buffer ends between characters and escapes, never inside one. */
@@ -116,7 +150,7 @@ static void test_cut(void **state)
 	expect_escaped("abc", 0, 1, "");
 }
 
-/* Escaped text escaped again is the same: a message may hold escaped names. */
+/* Without PB_TEXT_BACKSLASH, escaped text escaped again is the same. */
 static void test_idempotent(void **state)
 {
 	const char *in = "\x1b]0;x\x07\xc2\x9b\xff\xe2\x82\xac\n";
@@ -138,7 +172,8 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_printable_passes),
 		cmocka_unit_test(test_controls_kept_for_json),
-		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_bidi),
+		cmocka_unit_test(test_backslash),
 		cmocka_unit_test(test_cut),
 		cmocka_unit_test(test_idempotent),
 	};

@@ -49,6 +49,11 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 void p_err(const char *fmt, ...) __printf(1, 2);
 /* p_err() of a message already made, of kind @key (see log_limit.h). */
 void p_err_text(const void *key, const char *text);
+/*
+ * A usage error: the message of @fmt as p_err() prints it, on one line,
+ * then the line "usage: " @usage (the command's own text, not escaped).
+ */
+void p_usage(const char *usage, const char *fmt, ...) __printf(2, 3);
 /* "Error: pinbounce needs root to @why" unless we are root. */
 int need_root(const char *why);
 #define PB_ROOT_STATE		"read or change what is attached in the kernel"

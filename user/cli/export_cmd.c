@@ -339,11 +339,11 @@ static int parse_opts(int argc, char **argv, struct export_opts *opt)
 		}
 		if (!pb_is_opt(arg, len, "--listen") && !pb_is_opt(arg, len, "--textfile") &&
 		    !pb_is_opt(arg, len, "--interval")) {
-			p_err("export: unknown argument '%s'\nusage: %s", arg, USAGE);
+			p_usage(USAGE, "export: unknown argument '%s'", arg);
 			return -1;
 		}
 		if (!eq && i + 1 >= argc) {
-			p_err("export: %s needs a value\nusage: %s", arg, USAGE);
+			p_usage(USAGE, "export: %s needs a value", arg);
 			return -1;
 		}
 		v = eq ? eq + 1 : argv[++i];
@@ -357,24 +357,24 @@ static int parse_opts(int argc, char **argv, struct export_opts *opt)
 			opt->interval = strtod(v, &end);
 			if (errno || end == v || *end || !(opt->interval >= 0.1) ||
 			    opt->interval > 86400) {
-				p_err("export: --interval '%s': expected seconds, from 0.1 to 86400\nusage: %s",
-				      v, USAGE);
+				p_usage(USAGE,
+					"export: --interval '%s': expected seconds, from 0.1 to 86400",
+					v);
 				return -1;
 			}
 			opt->interval_set = true;
 		}
 	}
 	if (!opt->textfile && (opt->interval_set || opt->once)) {
-		p_err("export: --interval and --once go with --textfile\nusage: %s", USAGE);
+		p_usage(USAGE, "export: --interval and --once go with --textfile");
 		return -1;
 	}
 	if (opt->once && listen) {
-		p_err("export: --once writes the text file and exits: not with --listen\nusage: %s",
-		      USAGE);
+		p_usage(USAGE, "export: --once writes the text file and exits: not with --listen");
 		return -1;
 	}
 	if (opt->textfile && !*opt->textfile) {
-		p_err("export: --textfile needs a path\nusage: %s", USAGE);
+		p_usage(USAGE, "export: --textfile needs a path");
 		return -1;
 	}
 	if (!opt->textfile && !listen)
@@ -477,7 +477,7 @@ int do_export(int argc, char **argv)
 	if (parse_opts(argc, argv, &opt))
 		return PB_EXIT_USAGE;
 	if (opt.listen && !parse_listen(opt.listen, &sa, &salen, why, sizeof(why))) {
-		p_err("export: --listen %s\nusage: %s", why, USAGE);
+		p_usage(USAGE, "export: --listen %s", why);
 		return PB_EXIT_USAGE;
 	}
 	if (pb_obs_need_root())

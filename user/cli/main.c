@@ -27,15 +27,17 @@ static char command[64];
 static json_t *json_batch;
 
 /*
- * @fmt's message on stderr, "Error: " or "Warning: " before it: every
- * byte a terminal would act on escaped, the names in it included.
+ * @fmt's message on stderr, "Error: " or "Warning: " before it, on one
+ * line: every byte a terminal would act on escaped, and backslashes, in
+ * the names it holds (given raw: escaped here once) as in the rest; a
+ * name's newline cannot forge a line of its own.
  */
 static __printf(2, 0) void print_msg(const char *prefix, const char *fmt, va_list ap)
 {
 	char msg[1024], clean[PB_TEXT_SIZE(sizeof(msg))];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	pb_text_escape(clean, sizeof(clean), msg, PB_TEXT_CONTROLS | PB_TEXT_LINES);
+	pb_text_escape(clean, sizeof(clean), msg, PB_TEXT_CONTROLS | PB_TEXT_BACKSLASH);
 	fprintf(stderr, "%s%s\n", prefix, clean);
 }
 
@@ -53,7 +55,7 @@ void p_err_text(const void *key, const char *text)
 	if (json_output) {
 		json_print(json_pack("{s:o}", "error", pb_json_text(msg)));
 	} else {
-		pb_text_escape(clean, sizeof(clean), msg, PB_TEXT_CONTROLS | PB_TEXT_LINES);
+		pb_text_escape(clean, sizeof(clean), msg, PB_TEXT_CONTROLS | PB_TEXT_BACKSLASH);
 		fprintf(stderr, "Error: %s\n", clean);
 	}
 }
@@ -67,6 +69,25 @@ void p_err(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	p_err_text(fmt, msg);
+}
+
+void p_usage(const char *usage, const char *fmt, ...)
+{
+	char msg[1024], clean[PB_TEXT_SIZE(sizeof(msg))];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (json_output) {
+		char text[sizeof(msg) + 1024];
+
+		snprintf(text, sizeof(text), "%s\nusage: %s", msg, usage);
+		json_print(json_pack("{s:o}", "error", pb_json_text(text)));
+		return;
+	}
+	pb_text_escape(clean, sizeof(clean), msg, PB_TEXT_CONTROLS | PB_TEXT_BACKSLASH);
+	fprintf(stderr, "Error: %s\nusage: %s\n", clean, usage);
 }
 
 int need_root(const char *why)

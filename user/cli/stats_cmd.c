@@ -205,17 +205,18 @@ int pb_interval_args(const char *cmd, const char *usage, int argc, char **argv,
 	*interval = 0;
 	*count = 0;
 	if (argc > 2) {
-		p_err("%s: unexpected '%s' after the count\nusage: %s", cmd, argv[2], usage);
+		p_usage(usage, "%s: unexpected '%s' after the count", cmd, argv[2]);
 		return -1;
 	}
 	if (argc >= 1 && !number(argv[0], PB_MIN_INTERVAL, interval)) {
-		p_err("%s: the interval must be a number of seconds from %g, below 1000000, not '%s'\nusage: %s",
-		      cmd, PB_MIN_INTERVAL, argv[0], usage);
+		p_usage(usage,
+			"%s: the interval must be a number of seconds from %g, below 1000000, not '%s'",
+			cmd, PB_MIN_INTERVAL, argv[0]);
 		return -1;
 	}
 	if (argc == 2 && (!number(argv[1], 1, &c) || c != (long)c)) {
-		p_err("%s: the count must be a whole number from 1, not '%s'\nusage: %s", cmd,
-		      argv[1], usage);
+		p_usage(usage, "%s: the count must be a whole number from 1, not '%s'", cmd,
+			argv[1]);
 		return -1;
 	}
 	*count = (long)c;
@@ -289,7 +290,7 @@ static int parse_and_watch(struct watch *w, int argc, char **argv, const char *u
 		} else if (!strcmp(argv[0], "-m") && !strcmp(w->command, "hist")) {
 			w->millis = true;
 		} else {
-			p_err("%s: unknown option '%s'\nusage: %s", w->command, argv[0], usage);
+			p_usage(usage, "%s: unknown option '%s'", w->command, argv[0]);
 			return PB_EXIT_USAGE;
 		}
 		argc--;

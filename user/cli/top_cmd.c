@@ -758,11 +758,11 @@ int do_top(int argc, char **argv)
 	}
 	while (argc && argv[0][0] == '-' && argv[0][1]) {
 		if (strcmp(argv[0], "-d")) {
-			p_err("top: unknown option '%s'\nusage: %s", argv[0], TOP_USAGE);
+			p_usage(TOP_USAGE, "top: unknown option '%s'", argv[0]);
 			return PB_EXIT_USAGE;
 		}
 		if (argc < 2) {
-			p_err("top: -d needs a disk\nusage: %s", TOP_USAGE);
+			p_usage(TOP_USAGE, "top: -d needs a disk");
 			return PB_EXIT_USAGE;
 		}
 		if (pb_dev_lookup(argv[1], &t.only))
@@ -771,13 +771,14 @@ int do_top(int argc, char **argv)
 		argv += 2;
 	}
 	if (argc > 1) {
-		p_err("top: unexpected '%s' after the interval\nusage: %s", argv[1], TOP_USAGE);
+		p_usage(TOP_USAGE, "top: unexpected '%s' after the interval", argv[1]);
 		return PB_EXIT_USAGE;
 	}
 	if (argc && (!seconds(argv[0], &t.interval) || t.interval < PB_MIN_INTERVAL ||
 		     t.interval > 86400)) {
-		p_err("top: the interval must be a number of seconds from %g to 86400, not '%s'\nusage: %s",
-		      PB_MIN_INTERVAL, argv[0], TOP_USAGE);
+		p_usage(TOP_USAGE,
+			"top: the interval must be a number of seconds from %g to 86400, not '%s'",
+			PB_MIN_INTERVAL, argv[0]);
 		return PB_EXIT_USAGE;
 	}
 	ret = top_screen(&t);

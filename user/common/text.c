@@ -32,15 +32,28 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
-/* Whether the valid sequence of @len bytes at @s is a control to escape. */
+/*
+ * Whether the valid sequence of @len bytes at @s is to be escaped: a
+ * control, a bidirectional formatting character, a backslash.
+ */
 static bool is_control(const unsigned char *s, size_t len, unsigned int flags)
 {
+	if (len == 1 && s[0] == '\\')
+		return flags & PB_TEXT_BACKSLASH;
 	if (!(flags & PB_TEXT_CONTROLS))
 		return false;
-	if (len == 1)
-		return (s[0] < 0x20 && !(s[0] == '\n' && (flags & PB_TEXT_LINES))) ||
-		       s[0] == 0x7f;
-	return len == 2 && s[0] == 0xc2 && s[1] < 0xa0;	/* U+0080 to U+009F */
+	switch (len) {
+	case 1:
+		return s[0] < 0x20 || s[0] == 0x7f;
+	case 2:		/* U+0080 to U+009F; U+061C */
+		return (s[0] == 0xc2 && s[1] < 0xa0) || (s[0] == 0xd8 && s[1] == 0x9c);
+	case 3:		/* U+200E, U+200F, U+202A to U+202E; U+2066 to U+2069 */
+		return s[0] == 0xe2 &&
+		       ((s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f ||
+					  (s[2] >= 0xaa && s[2] <= 0xae))) ||
+			(s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9));
+	}
+	return false;
 }
 
 size_t pb_text_escape(char *dst, size_t size, const char *src, unsigned int flags)
@@ -71,6 +84,6 @@ size_t pb_text_escape(char *dst, size_t size, const char *src, unsigned int flag
 
 const char *pb_text(char *dst, size_t size, const char *src)
 {
-	pb_text_escape(dst, size, src, PB_TEXT_CONTROLS);
+	pb_text_escape(dst, size, src, PB_TEXT_CONTROLS | PB_TEXT_BACKSLASH);
 	return dst;
 }

@@ -11,10 +11,13 @@
 #include <stddef.h>
 
 enum {
-	/* escape the C0 and C1 controls and DEL too, not only invalid UTF-8 */
+	/*
+	 * escape the C0 and C1 controls, DEL and the bidirectional
+	 * formatting characters too, not only invalid UTF-8
+	 */
 	PB_TEXT_CONTROLS = 1 << 0,
-	/* but let '\n' through: a message of several lines */
-	PB_TEXT_LINES = 1 << 1,
+	/* and '\\' as \x5c: an escape then reads one way only */
+	PB_TEXT_BACKSLASH = 1 << 1,
 };
 
 /*
@@ -22,14 +25,22 @@ enum {
  * UTF-8 sequence (RFC 3629: no overlong form, no surrogate, nothing above
  * U+10FFFF) is written as the four characters \xHH, and with
  * PB_TEXT_CONTROLS so is every byte of a control character (U+0000 to
- * U+001F, U+007F, U+0080 to U+009F): a terminal acts on none of it, and the
- * escapes tell the bytes to look for.  Valid printable UTF-8 passes as it
- * is.  Cut at a character, never inside one or inside an escape, to fit
- * @size; the length written.  Applied twice, it changes nothing more.
+ * U+001F, U+007F, U+0080 to U+009F) and of a character that reorders what
+ * follows it on the screen (U+061C, U+200E, U+200F, U+202A to U+202E,
+ * U+2066 to U+2069): a terminal acts on none of it, and the escapes tell
+ * the bytes to look for.  With PB_TEXT_BACKSLASH a backslash is \x5c, so
+ * that a name holding the four characters "\x1b" is not shown as one
+ * holding an escape.  Valid printable UTF-8 passes as it is.  Cut at a
+ * character, never inside one or inside an escape, to fit @size; the
+ * length written.  Without PB_TEXT_BACKSLASH, applied twice, it changes
+ * nothing more.  A message escapes the names it holds itself, once.
  */
 size_t pb_text_escape(char *dst, size_t size, const char *src, unsigned int flags);
 
-/* For a terminal, on one line: pb_text_escape(PB_TEXT_CONTROLS); @dst. */
+/*
+ * A name for a terminal, on one line:
+ * pb_text_escape(PB_TEXT_CONTROLS | PB_TEXT_BACKSLASH); @dst.
+ */
 const char *pb_text(char *dst, size_t size, const char *src);
 
 /* The size of a buffer that holds @len bytes escaped whole. */

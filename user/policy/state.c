@@ -172,10 +172,10 @@ static bool holds_flock(int pid, const struct stat *st)
 	return held;
 }
 
-/* " pid N (COMM)" of @pid, escaped, in @buf. */
+/* "pid N (COMM)" of @pid in @buf, for a message (which escapes it). */
 static const char *pid_name(int pid, char *buf, size_t size)
 {
-	char path[64], comm[64] = "", shown[PB_TEXT_SIZE(sizeof(comm))];
+	char path[64], comm[64] = "";
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
@@ -186,7 +186,7 @@ static const char *pid_name(int pid, char *buf, size_t size)
 		fclose(f);
 	}
 	snprintf(buf, size, "pid %d (%s)", pid,
-		 comm[0] ? pb_text(shown, sizeof(shown), comm) : "?");
+		 comm[0] ? comm : "?");
 	return buf;
 }
 
