@@ -6,12 +6,14 @@
 # overflows makes an expectation on the counters unknown (124), never
 # passed.
 #
-# Pinned page-cache pages written back, without the bounce series: the
-# pages of loop device S's own page cache are dirtied and their writeback
-# held back by a write limit of blkio (cgroup v1), so that they stay under
-# writeback; a write with O_DIRECT from a mapping of them pins them while
-# it runs, and is counted in pinned_wb_pages as it completes, in the row of
-# its disk and of the writer's blkio cgroup.
+# Pinned page-cache pages written back, without the bounce series: pages
+# of loop devices E's and D's own page cache are dirtied, then pinned by
+# one long-lived write with O_DIRECT from a mapping of them to loop device
+# U (its file's disk limited to a page a second for the writer's blkio
+# cgroup, cgroup v1, so the write and its pins last); each writer writes
+# its page back with sync_file_range() from its own blkio cgroup (on
+# cgroup v1 the flusher's writeback is the root's), and it is counted in
+# pinned_wb_pages as it completes, in the row of its disk and cgroup.
 #
 #   tests/trace-drops.sh [PINBOUNCE]    (default: build/san/pinbounce)
 set -u
@@ -29,7 +31,6 @@ fi
 work=$(mktemp -d /tmp/pb-trace-drops.XXXXXX)
 devs=() holder=
 cleanup() {
-	[ -z "${S_DEV:-}" ] || echo "$S_DEV 0" > "$blkio/blkio.throttle.write_bps_device"
 	[ ! -d "$blkio/pbt-$$-u" ] || echo "$DISK 0" > "$blkio/pbt-$$-u/blkio.throttle.write_bps_device"
 	[ -z "$holder" ] || kill "$holder" 2> /dev/null
 	wait 2> /dev/null
@@ -41,64 +42,74 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for name in s d e u; do
+for name in d e u; do
 	opts=()
 	[ "$name" != u ] || opts=(--direct-io=on)
 	truncate -s 16M "$work/$name.img"
 	dev=$(losetup -f --show "${opts[@]}" "$work/$name.img") || exit 1
 	devs+=("$dev")
 done
-S=${devs[0]} D=${devs[1]} E=${devs[2]} U=${devs[3]}
-S_DEV=$(cat "/sys/block/${S#/dev/}/dev")
+D=${devs[0]} E=${devs[1]} U=${devs[2]}
 # The disk U's file is on: blkio limits whole disks.
 DISK=$(findmnt -no MAJ:MIN -T "$work")
 [ ! -e "/sys/dev/block/$DISK/partition" ] || DISK=$(cat "/sys/dev/block/$DISK/../dev")
 
-# hold.py DEV MAJ:MIN: dirty the first MiB of DEV's page cache, limit DEV's
-# writes to a page a second, start their writeback, say "held", and keep
-# DEV open (its last close would write it back) until stdin closes.
-cat > "$work/hold.py" << 'PY'
-import ctypes, mmap, os, sys
-fd = os.open(sys.argv[1], os.O_RDWR)
-mm = mmap.mmap(fd, 1 << 20, mmap.MAP_SHARED)
-mm[:] = os.urandom(1 << 20)
-with open("/sys/fs/cgroup/blkio/blkio.throttle.write_bps_device", "w") as f:
-    f.write(f"{sys.argv[2]} 4096\n")
-SYNC_FILE_RANGE_WRITE = 2
-ctypes.CDLL(None).sync_file_range(fd, ctypes.c_longlong(0), ctypes.c_longlong(1 << 20),
-                                  SYNC_FILE_RANGE_WRITE)
-print("held", flush=True)
-sys.stdin.read()
-PY
-# pinned.py SRC CGROUPS N FILL TARGET: from each of the cgroups CGROUPS-0
-# to CGROUPS-(N-1), one O_DIRECT write of a page of SRC's mapping (held
-# under writeback, so pinned while under it) to FILL; then, from cgroup
-# CGROUPS-N, one to TARGET.
-cat > "$work/pinned.py" << 'PY'
+# pin.py E D N: dirty pages 0, 64, ... of E's page cache (N of them, 64
+# pages apart so that no two share a folio) and page 0 of D's, then write
+# them with one O_DIRECT write from shared mappings of them to U, which
+# pins them until it completes.
+cat > "$work/pin.py" << 'PY'
 import mmap, os, sys
-src, cg, n, fill, target = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
-mm = mmap.mmap(os.open(src, os.O_RDONLY), 1 << 20, mmap.MAP_SHARED, mmap.PROT_READ)
+e, d, n, u = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+stride = 64 * 4096
+bufs = []
+for dev, count in ((e, n), (d, 1)):
+    fd = os.open(dev, os.O_RDWR)
+    for i in range(count):
+        os.pwrite(fd, os.urandom(4096), i * stride)
+    mm = mmap.mmap(fd, count * stride, mmap.MAP_SHARED, mmap.PROT_READ)
+    bufs += [memoryview(mm)[i * stride:i * stride + 4096] for i in range(count)]
+os.pwritev(os.open(u, os.O_WRONLY | os.O_DIRECT), bufs, 0)
+PY
+# writeback.py CGROUPS N E D: from each of the cgroups CGROUPS-0 to
+# CGROUPS-(N-1), write back a pinned page of E; then, from cgroup
+# CGROUPS-N, the one of D.
+cat > "$work/writeback.py" << 'PY'
+import ctypes, os, sys
+cg, n, e, d = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+WAIT_BEFORE, WRITE, WAIT_AFTER = 1, 2, 4
 for i in range(n + 1):
     with open(f"{cg}-{i}/cgroup.procs", "w") as f:
         f.write(str(os.getpid()))
-    out = os.open(target if i == n else fill, os.O_WRONLY | os.O_DIRECT)
-    os.pwrite(out, memoryview(mm)[(128 + i) * 4096:(129 + i) * 4096], i * 4096)
-    os.close(out)
+    fd = os.open(d if i == n else e, os.O_RDONLY)
+    off = 0 if i == n else i * 64 * 4096
+    assert ctypes.CDLL(None).sync_file_range(fd, ctypes.c_longlong(off), ctypes.c_longlong(4096),
+                                             WAIT_BEFORE | WRITE | WAIT_AFTER) == 0
+    os.close(fd)
 PY
 
-# hold: S's writeback held back, as a background coprocess.
+# hold: the pins, by a write to U from cgroup -u held back, as a
+# background process; release: its limit lifted.
 hold() {
-	coproc HOLD { python3 "$work/hold.py" "$S" "$S_DEV"; }
-	holder=$HOLD_PID
-	local line
-	read -r -t 20 -u "${HOLD[0]}" line
-	[ "$line" = held ] || { bad "writeback of $S held back (got '$line')"; exit 1; }
+	echo "$DISK 4096" > "$blkio/pbt-$$-u/blkio.throttle.write_bps_device"
+	sh -c 'echo $$ > "$1/cgroup.procs"; exec python3 "$2" "$3" "$4" "$5" "$6"' sh \
+		"$blkio/pbt-$$-u" "$work/pin.py" "$E" "$D" "$rows" "$U" &
+	holder=$!
+	for _ in $(seq 100); do
+		[ "$(awk '{ print $2 }' "/sys/block/${U#/dev/}/inflight")" = 0 ] || return 0
+		sleep 0.1
+	done
+	bad "pages pinned by a write to $U held back"
+	exit 1
 }
 release() {
-	echo "$S_DEV 0" > "$blkio/blkio.throttle.write_bps_device"
-	eval "exec ${HOLD[1]}>&-"
-	wait "$holder" 2> /dev/null
+	local inflight
+
+	inflight=$(awk '{ print $2 }' "/sys/block/${U#/dev/}/inflight")
+	echo "$DISK 0" > "$blkio/pbt-$$-u/blkio.throttle.write_bps_device"
+	wait "$holder"
 	holder=
+	check "full table: the pins held until the pages were written back" [ "$inflight" != 0 ]
 }
 
 # report FILE PYTHON: PYTHON's asserts hold on the report j.
@@ -158,7 +169,7 @@ hold
 start=$(date +%s%N)
 timeout 60 "$pb" --max-rows "$rows" trace -d "${D#/dev/}" --json "$work/full.json" \
 	--expect 'pinned_wb_pages == 0' --expect 'duration_s > 0' -- \
-	python3 "$work/pinned.py" "$S" "$blkio/pbt-$$" "$rows" "$E" "$D" 2> "$work/full.err"
+	python3 "$work/writeback.py" "$blkio/pbt-$$" "$rows" "$E" "$D" 2> "$work/full.err"
 status=$?
 ms=$((($(date +%s%N) - start) / 1000000))
 release
