@@ -286,7 +286,8 @@ int BPF_PROG(pb_write_done, struct request *rq, blk_status_t error, unsigned int
 				 bounced ? PB_HIST_WRITE_BOUNCED : PB_HIST_WRITE, now - start);
 		/*
 		 * Pinned page-cache pages that reach the disk as they were: a
-		 * bounce clone carries copies, which are not page cache.
+		 * bounce clone carries copies, which are not page cache, and a
+		 * direct write's pages are not written back by it.
 		 */
 		pinned_wb = bounced ? 0 : pb_bio_pinned_wb(pb_addr(bio));
 		if (pinned_wb) {

@@ -146,9 +146,28 @@ static __always_inline __u64 pb_addr(const void *p)
 }
 
 /*
+ * A direct write: every direct-I/O write path (iomap, fs/direct-io.c, the
+ * block device's own, zonefs) sets REQ_IDLE, and device mapper's clones
+ * keep it; page-cache writeback (wbc_to_write_flags()) never does.  Its
+ * pages are the writer's buffer, which may be a shared mapping of a file
+ * that is under writeback and pinned (since 6.3, by the direct I/O
+ * itself): they are not written back by it.  (6.18 also marks such bios
+ * BIO_PAGE_PINNED, in an anonymous enum that CO-RE cannot relocate; every
+ * write that has it has REQ_IDLE.)  The other REQ_IDLE writes are no page
+ * cache: XFS's log, md's superblock, nvmet, xen-blkback.
+ */
+static __always_inline bool pb_bio_direct(struct bio *bio)
+{
+	__u32 idle = 1U << bpf_core_enum_value(enum req_flag_bits, __REQ_IDLE);
+
+	return BPF_CORE_READ(bio, bi_opf) & idle;
+}
+
+/*
  * The pages of @bio's remaining data (its iterator: a split or cloned bio
- * shares its bvecs with others) that are page cache under writeback and
- * pinned for DMA; the first PB_BIO_PAGES of them.  A global function, so
+ * shares its bvecs with others) that are page cache written back while
+ * pinned for DMA; the first PB_BIO_PAGES of them.  None for a direct
+ * write (pb_bio_direct()), whatever its buffer.  A global function, so
  * that the verifier checks it once, not in every caller's loop: the bio
  * comes as a number, every read of it a probe.
  */
@@ -162,7 +181,7 @@ __noinline __u32 pb_bio_pinned_wb(__u64 bio_addr)
 		.left = BPF_CORE_READ(bio, bi_iter.bi_size),
 	};
 
-	if (!w.vecs)
+	if (!w.vecs || pb_bio_direct(bio))
 		return 0;
 	bpf_loop(PB_BIO_PAGES, pb_walk_page, &w, 0);
 	return w.pinned_wb;

@@ -39,7 +39,7 @@
 	X(passthrough_pages, 1, 1, "", "", 0, 1,			\
 	  "Pinned pages written as they are (not bounced), by who decided.") \
 	X(pinned_wb_pages, 0, 0, "PINWB/s", "PINWB/s", 'x', 1,		\
-	  "Page-cache pages written back while pinned for DMA, as they were (not bounced), counted as their write completes, on any kernel: on a disk that needs stable writes (pinbounce_device_stable_writes) a device may have changed them after their checksum or guard tag was computed.")
+	  "Page-cache pages written back while pinned for DMA, as they were (not bounced), counted as their write completes, on any kernel (not a direct write, whatever its buffer maps): on a disk that needs stable writes (pinbounce_device_stable_writes) a device may have changed them after their checksum or guard tag was computed.")
 
 #define PB_COUNTER_FIELD_0(name)	__u64 name;
 #define PB_COUNTER_FIELD_1(name)	__u64 name[PB_NR_DECIDERS];

@@ -42,6 +42,9 @@ result $? cli-host
 tests/trace-drops.sh
 result $? trace-drops
 
+tests/expose-direct.sh
+result $? expose-direct
+
 tests/completion.sh
 result $? completion
 
