@@ -245,7 +245,7 @@ $(BUILD)/bpf $(BUILD)/tests $(BUILD)/san:
 VM_TESTS := fixture default-stable default-nonstable force paths integrity integrity-part rdma \
 	subpage late-dma dirty-limits reflink enospc quota odirect freeze truncate write-error \
 	pool-pressure zone-append md-raid1 dm btrfs policy \
-	policy-match policy-swap bpffs observe top export trace pins
+	policy-match policy-swap bpffs observe top export trace pins expose-direct
 # The longer VM tests, run by check-full only.
 VM_FULL_TESTS := rdma-part
 # make check builds one kernel, the patched one; check-stock (in check-full)
@@ -281,7 +281,7 @@ check-full:
 
 # The baseline: what the demonstrations show on Debian's 6.1 without the
 # series.  The tests expect the failures there.
-STOCK_TESTS := integrity integrity-part rdma rdma-part pins
+STOCK_TESTS := integrity integrity-part rdma rdma-part pins expose-direct
 
 check-stock: deps
 	$(Q)$(MAKE) --no-print-directory all fixture-stock
