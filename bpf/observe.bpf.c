@@ -113,16 +113,20 @@ static void *lookup_or_init(void *map, const void *key, const void *zero, __u32 
 	return v;
 }
 
-static struct pb_obs_counters *counters_of(struct bio *bio)
+/* The row of counters of disk @dev and cgroup @cgrp (NULL: none). */
+static struct pb_obs_counters *counters_of_cgroup(__u32 dev, struct cgroup *cgrp)
 {
-	struct pb_obs_key key = { .dev = bio->bi_bdev->bd_dev };
+	struct pb_obs_key key = { .dev = dev };
 	static const struct pb_obs_counters zero;
-
-	struct cgroup *cgrp = pb_bio_cgroup(bio);
 
 	if (cgrp)
 		key.cgroup_id = BPF_CORE_READ(cgrp, kn, id);
 	return lookup_or_init(&counters, &key, &zero, PB_DROP_COUNTERS);
+}
+
+static struct pb_obs_counters *counters_of(struct bio *bio)
+{
+	return counters_of_cgroup(bio->bi_bdev->bd_dev, pb_bio_cgroup(bio));
 }
 
 /* floor(log2(v)), 0 for 0: the BPF target has no count-leading-zeros. */
@@ -237,76 +241,111 @@ int BPF_PROG(pb_write_queued, struct bio *bio)
 /* struct bio_issue: the submission time is the low 51 bits of bi_issue. */
 #define ISSUE_TIME_MASK	((1ULL << 51) - 1)
 
-/* How many bios of a merged request are looked at. */
-#define MAX_RQ_BIOS	32
+/*
+ * How many bios of a merged request are looked at: far more than any
+ * request holds (one of 4 KiB bios has at most max_sectors_kb / 4), so
+ * that reaching it is a drop (PB_DROP_RQ_BIOS), not a way of life.
+ */
+#define PB_RQ_BIOS	65536
+
+/* A walk of the bios of a completed request: bpf_loop's context. */
+struct pb_rq_walk {
+	__u64 bio;		/* the next bio, 0 at the end */
+	__u64 now;
+	__u64 left;		/* bytes of the completion not reached yet */
+};
 
 /*
- * A request completes (all or the first @nr_bytes of it): time each write
- * bio it completes from its submission, and count the candidates among
- * them.  A bounced bio travels as its bounce clone, which points back at
- * the bio that was submitted.
+ * The bio of call @i: time it from its submission if a write, and count
+ * its pinned page-cache pages written back and, if a candidate, itself.
+ * The bio is known by its address: every read of it a probe.  A bounced
+ * bio travels as its bounce clone, which points back at the bio that was
+ * submitted.  Nothing branches on a value the caller set to a constant:
+ * see pb_walk_page().
+ */
+static long pb_rq_bio(__u64 i, void *ctx)
+{
+	struct pb_rq_walk *w = ctx;
+	struct bio *bio = (struct bio *)w->bio, *orig;
+	__u32 size, dev, pinned_wb;
+	__u64 start = 0, key;
+	bool bounced;
+
+	if (!bio)
+		return 1;
+	size = BPF_CORE_READ(bio, bi_iter.bi_size);
+	if (size > w->left) {
+		w->bio = 0;	/* it and those after it complete later */
+		return 1;
+	}
+	w->left -= size;
+	w->bio = (__u64)BPF_CORE_READ(bio, bi_next);
+	if (!pb_opf_is_write(BPF_CORE_READ(bio, bi_opf)))
+		return 0;
+	bounced = bounce_kernel && (BPF_CORE_READ(bio, bi_flags) & bio_bounced_mask);
+	orig = bounced ? (struct bio *)BPF_CORE_READ(bio, bi_private) : bio;
+	key = (__u64)orig;
+	dev = BPF_CORE_READ(bio, bi_bdev, bd_dev);
+	if (bpf_core_field_exists(orig->bi_issue)) {
+		start = w->now - ((w->now - BPF_CORE_READ(orig, bi_issue.value)) & ISSUE_TIME_MASK);
+	} else {
+		__u64 *t = bpf_map_lookup_elem(&writes, &key);
+
+		if (t) {
+			start = *t;
+			bpf_map_delete_elem(&writes, &key);
+		} else {
+			/*
+			 * Queued before we were, or evicted from the LRU: no
+			 * latency sample, every count made.
+			 */
+			drop(PB_DROP_UNTIMED);
+		}
+	}
+	if (start)
+		hist_add(dev, bounced ? PB_HIST_WRITE_BOUNCED : PB_HIST_WRITE, w->now - start);
+	/*
+	 * Pinned page-cache pages that reach the disk as they were: a bounce
+	 * clone carries copies, which are not page cache, and a direct
+	 * write's pages are not written back by it.
+	 */
+	pinned_wb = bounced ? 0 : pb_bio_pinned_wb(pb_addr(bio));
+	if (pinned_wb) {
+		struct pb_obs_counters *c = counters_of_cgroup(dev, pb_bio_cgroup_core(bio));
+
+		if (c)
+			__sync_fetch_and_add(&c->pinned_wb_pages, pinned_wb);
+	}
+	/*
+	 * Writeback marked it: pinned pages added to it were noted.  A bounce
+	 * clone is not marked, but has the bio's disk and blkcg.
+	 */
+	if (bounce_kernel && (bounced || (BPF_CORE_READ(bio, bi_flags) & bio_candidate_mask))) {
+		struct pb_obs_counters *c = counters_of_cgroup(dev, pb_bio_cgroup_core(bio));
+
+		if (c)
+			__sync_fetch_and_add(&c->candidate_bios, 1);
+	}
+	return 0;
+}
+
+/*
+ * A request completes (all or the first @nr_bytes of it): each bio it
+ * completes, however many it merged (pb_rq_bio()).  Bios beyond
+ * PB_RQ_BIOS are not looked at, and said so.
  */
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(pb_write_done, struct request *rq, blk_status_t error, unsigned int nr_bytes)
 {
-	__u64 now = bpf_ktime_get_ns(), done = 0;
-	struct bio *bio = rq->bio;
+	struct pb_rq_walk w = {
+		.bio = pb_addr(rq->bio),
+		.now = bpf_ktime_get_ns(),
+		.left = nr_bytes,
+	};
 
-	for (int i = 0; i < MAX_RQ_BIOS && bio; i++, bio = bio->bi_next) {
-		bool bounced = bounce_kernel && (bio->bi_flags & bio_bounced_mask);
-		/* read through BPF_CORE_READ: bi_private is untyped */
-		struct bio *orig = bounced ? (struct bio *)bio->bi_private : bio;
-		__u64 start = 0, key = (__u64)orig;
-		__u32 pinned_wb;
-
-		done += bio->bi_iter.bi_size;
-		if (done > nr_bytes)
-			break;		/* completes later */
-		if (!pb_bio_is_write(bio))
-			continue;
-		if (bpf_core_field_exists(orig->bi_issue)) {
-			start = now - ((now - BPF_CORE_READ(orig, bi_issue.value)) &
-				       ISSUE_TIME_MASK);
-		} else {
-			__u64 *t = bpf_map_lookup_elem(&writes, &key);
-
-			if (t) {
-				start = *t;
-				bpf_map_delete_elem(&writes, &key);
-			} else {
-				/*
-				 * Queued before we were, or evicted from the
-				 * LRU: no latency sample, every count made.
-				 */
-				drop(PB_DROP_UNTIMED);
-			}
-		}
-		if (start)
-			hist_add(bio->bi_bdev->bd_dev,
-				 bounced ? PB_HIST_WRITE_BOUNCED : PB_HIST_WRITE, now - start);
-		/*
-		 * Pinned page-cache pages that reach the disk as they were: a
-		 * bounce clone carries copies, which are not page cache, and a
-		 * direct write's pages are not written back by it.
-		 */
-		pinned_wb = bounced ? 0 : pb_bio_pinned_wb(pb_addr(bio));
-		if (pinned_wb) {
-			struct pb_obs_counters *c = counters_of(bio);
-
-			if (c)
-				__sync_fetch_and_add(&c->pinned_wb_pages, pinned_wb);
-		}
-		/*
-		 * Writeback marked it: pinned pages added to it were noted.
-		 * A bounce clone is not marked, but has the bio's disk and blkcg.
-		 */
-		if (bounce_kernel && (bounced || (bio->bi_flags & bio_candidate_mask))) {
-			struct pb_obs_counters *c = counters_of(bio);
-
-			if (c)
-				__sync_fetch_and_add(&c->candidate_bios, 1);
-		}
-	}
+	bpf_loop(PB_RQ_BIOS, pb_rq_bio, &w, 0);
+	if (w.bio)
+		drop(PB_DROP_RQ_BIOS);
 	return 0;
 }
 

@@ -148,14 +148,17 @@ enum pb_counter {
 /*
  * What the observers could not record, by kind.  The first three are
  * updates lost to a full table; an untimed write lost nothing but its
- * latency sample, every count of it made.  Which figures each kind leaves
- * incomplete: pb_drop_loses[] (user/observe/report.c).
+ * latency sample, every count of it made; a request of more bios than the
+ * walk of a completion looks at loses all updates of the bios beyond.
+ * Which figures each kind leaves incomplete: pb_drop_loses[]
+ * (user/observe/report.c).
  */
 enum pb_drop {
 	PB_DROP_COUNTERS = 0,		/* a row of counters, its table full */
 	PB_DROP_HISTS = 1,		/* a histogram, its table full */
 	PB_DROP_INFLIGHT = 2,		/* a write's start time, its table full */
 	PB_DROP_UNTIMED = 3,		/* a write that completed with no start time */
+	PB_DROP_RQ_BIOS = 4,		/* a request with bios beyond the walk's bound */
 	PB_NR_DROPS,
 };
 

@@ -45,6 +45,9 @@ result $? trace-drops
 tests/expose-direct.sh
 result $? expose-direct
 
+tests/rq-bios.sh
+result $? rq-bios
+
 tests/completion.sh
 result $? completion
 

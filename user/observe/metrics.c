@@ -666,7 +666,7 @@ static const struct family start_time = {
 
 static const struct family dropped = {
 	"pinbounce_observer_dropped_updates_total", "counter",
-	"Updates the observers lost: a row of counters or a histogram, their table full (counters, histograms), a write's start time, its table full (inflight), a write that completed with no start time, evicted from the table of writes in flight or queued before the exporter started (untimed).",
+	"Updates the observers lost: a row of counters or a histogram, their table full (counters, histograms), a write's start time, its table full (inflight), a write that completed with no start time, evicted from the table of writes in flight or queued before the exporter started (untimed), the bios of a request beyond the 65536 its completion looks at (request_bios).",
 };
 
 static const struct family process_start = {

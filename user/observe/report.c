@@ -422,6 +422,7 @@ const char *const pb_drop_names[PB_NR_DROPS] = {
 	[PB_DROP_HISTS] = "histograms",
 	[PB_DROP_INFLIGHT] = "inflight",
 	[PB_DROP_UNTIMED] = "untimed",
+	[PB_DROP_RQ_BIOS] = "request_bios",
 };
 
 /*
@@ -430,13 +431,17 @@ const char *const pb_drop_names[PB_NR_DROPS] = {
  * a start time dropped, the write's latency sample.  An untimed write is
  * counted in full: only its latency is missing, that of a write submitted
  * before the observers attached (outside the span) or, the table of writes
- * in flight full (65536 of them), of one whose start time it evicted.
+ * in flight full (65536 of them), of one whose start time it evicted.  A
+ * request whose bios the walk of its completion did not reach the end of
+ * (more than 65536) loses what those bios would have added: their counters
+ * (pinned pages written back, candidates) and their write latency samples.
  */
 const unsigned int pb_drop_loses[PB_NR_DROPS] = {
 	[PB_DROP_COUNTERS] = PB_FIG_COUNTERS,
 	[PB_DROP_HISTS] = PB_FIG_HIST_BOUNCE | PB_FIG_HIST_WRITE | PB_FIG_HIST_WRITE_BOUNCED,
 	[PB_DROP_INFLIGHT] = PB_FIG_HIST_WRITE | PB_FIG_HIST_WRITE_BOUNCED,
 	[PB_DROP_UNTIMED] = 0,
+	[PB_DROP_RQ_BIOS] = PB_FIG_COUNTERS | PB_FIG_HIST_WRITE | PB_FIG_HIST_WRITE_BOUNCED,
 };
 
 __u64 pb_span_dropped(const struct pb_span *sp, unsigned int i)
