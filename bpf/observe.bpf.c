@@ -119,8 +119,11 @@ static struct pb_obs_counters *counters_of_cgroup(__u32 dev, struct cgroup *cgrp
 	struct pb_obs_key key = { .dev = dev };
 	static const struct pb_obs_counters zero;
 
-	if (cgrp)
+	if (cgrp) {
 		key.cgroup_id = BPF_CORE_READ(cgrp, kn, id);
+		/* cgroup2's root, cgrp_dfl_root, is hierarchy 0 */
+		key.hierarchy = BPF_CORE_READ(cgrp, root, hierarchy_id);
+	}
 	return lookup_or_init(&counters, &key, &zero, PB_DROP_COUNTERS);
 }
 

@@ -130,7 +130,12 @@ enum pb_decider {
 
 struct pb_obs_key {
 	__u32 dev;			/* kernel dev_t of the bio's device */
-	__u32 pad;
+	/*
+	 * The hierarchy of the blkcg's cgroup: 0 for cgroup2, else that of
+	 * cgroup v1's blkio (its hierarchy id, /proc/cgroups), where
+	 * cgroup_id is a node of another tree, not a cgroup2 one.
+	 */
+	__u32 hierarchy;
 	__u64 cgroup_id;		/* the bio's blkcg, 0 for none */
 };
 

@@ -48,6 +48,9 @@ result $? expose-direct
 tests/rq-bios.sh
 result $? rq-bios
 
+tests/cgroup-v1.sh
+result $? cgroup-v1
+
 tests/completion.sh
 result $? completion
 

@@ -84,6 +84,82 @@ int pb_cgroup2_open(char *path, size_t size)
 	return fd;
 }
 
+/* Whether comma-separated @list has @word. */
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; p; p = strchr(p, ',')) {
+		if (*p == ',')
+			p++;
+		if (!strncmp(p, word, n) && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/* @controller's hierarchy id in /proc/cgroups, 0 if none. */
+static unsigned int v1_hierarchy(const char *controller)
+{
+	unsigned int hier, id = 0;
+	char name[64];
+	FILE *f = fopen("/proc/cgroups", "re");
+	int c;
+
+	if (!f)
+		return 0;
+	/* #subsys_name hierarchy num_cgroups enabled */
+	while (!id && (c = fscanf(f, "%63s %u %*u %*u", name, &hier)) != EOF) {
+		if (c == 2 && !strcmp(name, controller))
+			id = hier;
+		else if (c != 2 && fscanf(f, "%*[^\n]") == EOF)
+			break;
+	}
+	fclose(f);
+	return id;
+}
+
+int pb_cgroup_v1_open(const char *controller, unsigned int *hierarchy, char *path,
+		      size_t size)
+{
+	char *line = NULL, mnt[4096], type[64], opts[1024];
+	size_t cap = 0;
+	int fd = -1;
+	FILE *f;
+
+	*hierarchy = v1_hierarchy(controller);
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!*hierarchy || !f) {
+		if (f)
+			fclose(f);
+		errno = ENOENT;
+		return -1;
+	}
+	/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER */
+	while (fd < 0 && getline(&line, &cap, f) > 0) {
+		const char *sep = strstr(line, " - ");
+		struct statfs fs;
+
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+		    sscanf(sep, " - %63s %*s %1023s", type, opts) != 2 ||
+		    strcmp(type, "cgroup") || !has_word(opts, controller))
+			continue;
+		unescape(mnt);
+		fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0 && (fstatfs(fd, &fs) || fs.f_type != CGROUP_SUPER_MAGIC)) {
+			close(fd);
+			fd = -1;
+		}
+		if (fd >= 0 && path)
+			snprintf(path, size, "%s", mnt);
+	}
+	free(line);
+	fclose(f);
+	if (fd < 0)
+		errno = ENOENT;
+	return fd;
+}
+
 bool pb_cgroup_init_ns(void)
 {
 	struct stat st;

@@ -15,6 +15,16 @@
 int pb_cgroup2_open(char *path, size_t size);
 
 /*
+ * The cgroup v1 hierarchy of @controller ("blkio"): the first mount of
+ * type cgroup in /proc/self/mountinfo whose super options name it, as an
+ * O_DIRECTORY descriptor checked to be cgroup (v1); its path in @path (may
+ * be NULL).  -1 with errno ENOENT when there is none.  *@hierarchy: its
+ * hierarchy id (/proc/cgroups), the kernel's cgrp->root->hierarchy_id.
+ */
+int pb_cgroup_v1_open(const char *controller, unsigned int *hierarchy, char *path,
+		      size_t size);
+
+/*
  * Whether this process is in the initial cgroup namespace, where cgroup
  * paths are the kernel's own; false when that cannot be told.
  */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A row's cgroup id is its cgroup's kernfs node id, which on 64-bit kernels
- * is also the inode number of the cgroup's directory on the cgroup2 mount:
+ * is also the inode number of the cgroup's directory on its hierarchy's
+ * mount (cgroup2, or a cgroup v1 one: the row says which hierarchy):
  * st_ino, and d_ino in readdir(), so a walk of the tree needs no stat() of
  * its own.  Node ids are not reused, so an id that a walk made after its
  * row was read did not find belongs to a cgroup that is gone for good.
@@ -16,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,13 +32,20 @@ struct cg_entry {
 	char *path;		/* NULL: the last walk did not find it */
 };
 
-struct pb_cgroups {
+/* One hierarchy's cgroups. */
+struct tree {
 	struct cg_entry *tab;	/* open addressing, linear probing */
 	size_t cap;		/* a power of two */
 	size_t used;		/* at most cap / 2: a probe always ends */
-	int root;		/* the cgroup2 mount, or -1 */
+	int root;		/* the hierarchy's mount, or -1 */
 	bool walked;		/* in this report */
 	bool walk_failed;	/* then: what it did not find may still exist */
+};
+
+struct pb_cgroups {
+	struct tree v2;
+	struct tree blkio;	/* cgroup v1's blkio */
+	unsigned int blkio_hierarchy;	/* its hierarchy id, 0 if none */
 };
 
 /* The breadth-first walk's cgroups still to list: paths the cache owns. */
@@ -46,7 +55,7 @@ struct queue {
 };
 
 /* @id's entry, or the free slot where it goes. */
-static struct cg_entry *slot(const struct pb_cgroups *c, __u64 id)
+static struct cg_entry *slot(const struct tree *c, __u64 id)
 {
 	size_t i = (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 32) & (c->cap - 1);
 
@@ -55,7 +64,7 @@ static struct cg_entry *slot(const struct pb_cgroups *c, __u64 id)
 	return &c->tab[i];
 }
 
-static int grow(struct pb_cgroups *c)
+static int grow(struct tree *c)
 {
 	struct cg_entry *old = c->tab, *tab = calloc(2 * c->cap, sizeof(*tab));
 	size_t cap = c->cap;
@@ -72,7 +81,7 @@ static int grow(struct pb_cgroups *c)
 }
 
 /* @id with @path, given away (NULL: not found); NULL when out of memory. */
-static struct cg_entry *add(struct pb_cgroups *c, __u64 id, char *path)
+static struct cg_entry *add(struct tree *c, __u64 id, char *path)
 {
 	struct cg_entry *e;
 
@@ -91,7 +100,7 @@ static struct cg_entry *add(struct pb_cgroups *c, __u64 id, char *path)
 	return e;
 }
 
-static void clear(struct pb_cgroups *c)
+static void clear(struct tree *c)
 {
 	for (size_t i = 0; i < c->cap; i++)
 		free(c->tab[i].path);
@@ -126,7 +135,7 @@ static bool is_dot(const char *name)
 }
 
 /* A directory entry that is a cgroup: into the cache, and onto @q. */
-static int add_dir(struct pb_cgroups *c, const char *dir, const struct dirent64 *de,
+static int add_dir(struct tree *c, const char *dir, const struct dirent64 *de,
 		   struct queue *q)
 {
 	struct cg_entry *e;
@@ -145,7 +154,7 @@ static int add_dir(struct pb_cgroups *c, const char *dir, const struct dirent64 
  * The cgroups in cgroup @dir.  getdents64() rather than readdir(): half
  * the system calls, on a tree where every cgroup is a directory to read.
  */
-static int list_dir(struct pb_cgroups *c, const char *dir, struct queue *q)
+static int list_dir(struct tree *c, const char *dir, struct queue *q)
 {
 	int fd = openat(c->root, rel(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	char buf[32768] __attribute__((aligned(8)));
@@ -169,7 +178,7 @@ static int list_dir(struct pb_cgroups *c, const char *dir, struct queue *q)
 }
 
 /* Every cgroup of the tree, breadth first, in place of what the cache had. */
-static int walk(struct pb_cgroups *c)
+static int walk(struct tree *c)
 {
 	struct queue q = {};
 	struct cg_entry *e;
@@ -194,19 +203,19 @@ static int walk(struct pb_cgroups *c)
 }
 
 /* Whether @e's cgroup is still at its path: removed or renamed, it is not. */
-static bool still_there(const struct pb_cgroups *c, const struct cg_entry *e)
+static bool still_there(const struct tree *c, const struct cg_entry *e)
 {
 	struct stat st;
 
 	return !fstatat(c->root, rel(e->path), &st, AT_SYMLINK_NOFOLLOW) && st.st_ino == e->id;
 }
 
-enum pb_cg_state pb_cgroups_path(struct pb_cgroups *c, __u64 id, char *buf, size_t size)
+/* @id in tree @c: its path in @buf when found. */
+static enum pb_cg_state tree_path(struct tree *c, __u64 id, char *buf, size_t size)
 {
 	struct cg_entry *e;
 
-	snprintf(buf, size, "cgroup:%llu", (unsigned long long)id);
-	if (!c || c->root < 0 || !id)
+	if (c->root < 0 || !id)
 		return PB_CG_UNKNOWN;
 	e = slot(c, id);
 	if (!c->walked && (!e->id || (e->path && !still_there(c, e)))) {
@@ -226,10 +235,53 @@ enum pb_cg_state pb_cgroups_path(struct pb_cgroups *c, __u64 id, char *buf, size
 	return PB_CG_FOUND;
 }
 
+enum pb_cg_state pb_cgroups_path(struct pb_cgroups *c, __u64 id, char *buf, size_t size)
+{
+	snprintf(buf, size, "cgroup:%llu", (unsigned long long)id);
+	return c ? tree_path(&c->v2, id, buf, size) : PB_CG_UNKNOWN;
+}
+
+enum pb_cg_state pb_cgroups_label(struct pb_cgroups *c, unsigned int hierarchy, __u64 id,
+				  char *buf, size_t size)
+{
+	enum pb_cg_state st;
+	char path[PATH_MAX];
+
+	if (!hierarchy)
+		return pb_cgroups_path(c, id, buf, size);
+	if (!c || hierarchy != c->blkio_hierarchy) {
+		snprintf(buf, size, "cgroup%u:cgroup:%llu", hierarchy, (unsigned long long)id);
+		return PB_CG_UNKNOWN;
+	}
+	snprintf(path, sizeof(path), "cgroup:%llu", (unsigned long long)id);
+	st = tree_path(&c->blkio, id, path, sizeof(path));
+	snprintf(buf, size, "%s%s", PB_CG_BLKIO_PREFIX, path);
+	return st;
+}
+
 void pb_cgroups_next(struct pb_cgroups *c)
 {
-	if (c)
-		c->walked = false;
+	if (c) {
+		c->v2.walked = false;
+		c->blkio.walked = false;
+	}
+}
+
+static int tree_init(struct tree *t)
+{
+	t->cap = 64;
+	t->tab = calloc(t->cap, sizeof(*t->tab));
+	return t->tab ? 0 : -1;
+}
+
+static void tree_free(struct tree *t)
+{
+	if (t->tab) {
+		clear(t);
+		free(t->tab);
+	}
+	if (t->root >= 0)
+		close(t->root);
 }
 
 struct pb_cgroups *pb_cgroups_new(void)
@@ -238,14 +290,15 @@ struct pb_cgroups *pb_cgroups_new(void)
 
 	if (!c)
 		return NULL;
-	c->cap = 64;
-	c->tab = calloc(c->cap, sizeof(*c->tab));
-	if (!c->tab) {
-		free(c);
+	c->v2.root = -1;
+	c->blkio.root = -1;
+	if (tree_init(&c->v2) || tree_init(&c->blkio)) {
+		pb_cgroups_free(c);
 		return NULL;
 	}
-	/* without cgroup2 (v1 has other ids), rows are left unnamed */
-	c->root = pb_cgroup2_open(NULL, 0);
+	/* without a hierarchy, its rows are left unnamed */
+	c->v2.root = pb_cgroup2_open(NULL, 0);
+	c->blkio.root = pb_cgroup_v1_open("blkio", &c->blkio_hierarchy, NULL, 0);
 	return c;
 }
 
@@ -253,9 +306,7 @@ void pb_cgroups_free(struct pb_cgroups *c)
 {
 	if (!c)
 		return;
-	clear(c);
-	free(c->tab);
-	if (c->root >= 0)
-		close(c->root);
+	tree_free(&c->v2);
+	tree_free(&c->blkio);
 	free(c);
 }

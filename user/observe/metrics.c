@@ -42,7 +42,8 @@ static const char *const decider_names[PB_NR_DECIDERS] = {
 /* The label of removed cgroups' rows: no cgroup's path looks like it. */
 #define GONE_CGROUP	"(gone)"
 /* Every counter family's help ends so. */
-#define BY_CGROUP	" By device and cgroup; cgroup=\"" GONE_CGROUP "\" adds up the cgroups " \
+#define BY_CGROUP	" By device and cgroup (blkio:PATH for cgroup v1's blkio); cgroup=\"" \
+		GONE_CGROUP "\" adds up the cgroups " \
 		"removed since the exporter started (their own series end), so that " \
 		"sums over cgroups never go back."
 
@@ -177,8 +178,8 @@ static struct crow *counter_rows(struct exporter *e, const struct pb_obs_snap *s
 		const struct pb_obs_row *r = &s->rows[i];
 		char path[PATH_MAX];
 
-		enum pb_cg_state cs = pb_cgroups_path(e->cgroups, r->key.cgroup_id, path,
-						      sizeof(path));
+		enum pb_cg_state cs = pb_cgroups_label(e->cgroups, r->key.hierarchy,
+						       r->key.cgroup_id, path, sizeof(path));
 
 		if (cs == PB_CG_GONE && !fold_gone(e, &r->key))
 			continue;	/* else shown as "cgroup:ID" */

@@ -336,7 +336,23 @@ json_t *pb_json_hist(const struct pb_hist *h)
 			 "p99_ns", json_num(pb_hist_quantile(h, 0.99)), "buckets", buckets);
 }
 
-/* The cgroups of the JSON reports: at most one walk of the tree per report. */
+/* The counters of row @key in @s, 0 if it has none. */
+static void base_row(const struct pb_obs_snap *s, const struct pb_obs_key *key,
+		     struct pb_obs_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int r = 0; s && r < s->nrows; r++) {
+		const struct pb_obs_row *row = &s->rows[r];
+
+		if (row->key.dev == key->dev && row->key.hierarchy == key->hierarchy &&
+		    row->key.cgroup_id == key->cgroup_id) {
+			*out = row->c;
+			return;
+		}
+	}
+}
+
+/* The cgroups of the JSON reports: at most one walk of each tree per report. */
 static struct pb_cgroups *json_cgroups;
 
 static json_t *cgroups_json(const struct pb_span *sp, __u32 dev)
@@ -351,11 +367,13 @@ static json_t *cgroups_json(const struct pb_span *sp, __u32 dev)
 		if (row->key.dev != dev)
 			continue;
 		c = row->c;
-		pb_snap_counters(sp->base, dev, row->key.cgroup_id, &then);
+		base_row(sp->base, &row->key, &then);
 		pb_counters_sub(&c, &then);
-		pb_cgroups_path(json_cgroups, row->key.cgroup_id, path, sizeof(path));
-		json_array_append_new(arr, json_pack("{s:I,s:o,s:o}", "cgroup_id",
+		pb_cgroups_label(json_cgroups, row->key.hierarchy, row->key.cgroup_id, path,
+				 sizeof(path));
+		json_array_append_new(arr, json_pack("{s:I,s:i,s:o,s:o}", "cgroup_id",
 						     (json_int_t)row->key.cgroup_id,
+						     "cgroup_hierarchy", (int)row->key.hierarchy,
 						     "cgroup", pb_json_text(path),
 						     "total", pb_json_counters(sp->o, &c)));
 	}
