@@ -4,7 +4,8 @@
 # passes with no drop that counts, its writes queued before the observers
 # attached reported apart as untimed; a run whose table of counters
 # overflows makes an expectation on the counters unknown (124), never
-# passed.
+# passed.  stats and the exporter too report such writes apart from the
+# drops.
 #
 # Pinned page-cache pages written back, without the bounce series: pages
 # of loop devices E's and D's own page cache are dirtied, then pinned by
@@ -160,6 +161,50 @@ else
 fi
 check "clean trace: report valid pinbounce/1" \
 	python3 "$repo/tests/schema-check.py" --command trace "$work/clean.json"
+
+# 1b. stats and the exporter likewise: a write queued before they
+# attached completes while they run.  Both show it apart from the drops:
+# stats' text as untimed, not among what was lost; the exposition as
+# pinbounce_observer_untimed_writes_total, not as a table of
+# pinbounce_observer_dropped_updates_total.
+echo "$DISK 4096" > "$blkio/pbt-$$-u/blkio.throttle.write_bps_device"
+sh -c 'echo $$ > "$1/cgroup.procs"; exec dd if=/dev/zero of="$2" bs=64k count=1 oflag=direct \
+	status=none' sh "$blkio/pbt-$$-u" "$U" &
+writer=$!
+for _ in $(seq 100); do
+	[ "$(awk '{ print $2 }' "/sys/block/${U#/dev/}/inflight")" = 0 ] || break
+	sleep 0.1
+done
+timeout 60 "$pb" stats 0.5 12 > "$work/stats.out" 2> "$work/stats.err" &
+stats=$!
+timeout 60 "$pb" export --textfile "$work/m.prom" --interval 1 2> "$work/export.err" &
+exporter=$!
+for _ in $(seq 100); do
+	[ ! -s "$work/m.prom" ] || ! [ -s "$work/stats.out" ] || break
+	sleep 0.1
+done
+echo "$DISK 0" > "$blkio/pbt-$$-u/blkio.throttle.write_bps_device"
+wait "$writer"
+for _ in $(seq 50); do
+	grep -q '^pinbounce_observer_untimed_writes_total [1-9]' "$work/m.prom" && break
+	sleep 0.2
+done
+kill "$exporter"
+wait "$exporter"
+wait "$stats"
+if grep -q "^untimed since the start: [1-9][0-9]* writes\?, no latency sample (not a drop)$" \
+	"$work/stats.out" && ! grep -q "lost since the start" "$work/stats.out"; then
+	ok "stats: a write queued before it untimed, apart from what was lost"
+else
+	bad "stats: $(tail -n 4 "$work/stats.out") $(cat "$work/stats.err")"
+fi
+if grep -q '^pinbounce_observer_untimed_writes_total [1-9]' "$work/m.prom" &&
+   ! grep -q 'table="untimed"' "$work/m.prom" &&
+   ! grep -q '^pinbounce_observer_dropped_updates_total{.*} [1-9]' "$work/m.prom"; then
+	ok "export: $(grep '^pinbounce_observer_untimed_writes_total' "$work/m.prom"), no drop"
+else
+	bad "export: $(grep '^pinbounce_observer_' "$work/m.prom") $(cat "$work/export.err")"
+fi
 
 # 2. The table of counters full: rows of $rows cgroups writing pinned
 # pages to E fill it, then a cgroup writes one to D, whose row is dropped.

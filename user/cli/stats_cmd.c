@@ -51,21 +51,29 @@ static void print_json(const struct watch *w, const struct pb_span *sp, unsigned
 	json_print(doc);
 }
 
-/* Updates the observers lost since the start: the figures below are low. */
+/*
+ * Updates the observers lost since the start: the figures below are low.
+ * Then, apart, the writes counted without a latency sample (untimed):
+ * nothing of them is lost but their latency.
+ */
 static void print_dropped(const struct pb_span *sp)
 {
 	const char *sep = "lost since the start (the figures are low):";
+	__u64 untimed = pb_span_dropped(sp, PB_DROP_UNTIMED);
 
 	for (int i = 0; i < PB_NR_DROPS; i++) {
-		__u64 d = sp->cur->dropped[i] - sp->base->dropped[i];
+		__u64 d = pb_span_dropped(sp, i);
 
-		if (sp->cur->dropped[i] <= sp->base->dropped[i])
+		if (!d || !pb_drop_loses[i])
 			continue;
 		printf("%s %llu %s", sep, (unsigned long long)d, pb_drop_names[i]);
 		sep = ",";
 	}
 	if (sep[0] == ',')
 		putchar('\n');
+	if (untimed)
+		printf("untimed since the start: %llu write%s, no latency sample (not a drop)\n",
+		       (unsigned long long)untimed, untimed == 1 ? "" : "s");
 }
 
 static void print_stats(const struct watch *w, const struct pb_span *sp)

@@ -667,7 +667,12 @@ static const struct family start_time = {
 
 static const struct family dropped = {
 	"pinbounce_observer_dropped_updates_total", "counter",
-	"Updates the observers lost: a row of counters or a histogram, their table full (counters, histograms), a write's start time, its table full (inflight), a write that completed with no start time, evicted from the table of writes in flight or queued before the exporter started (untimed), the bios of a request beyond the 65536 its completion looks at (request_bios).",
+	"Updates the observers lost: a row of counters or a histogram, their table full (counters, histograms), a write's start time, its table full (inflight), the bios of a request beyond the 65536 its completion looks at (request_bios). Non-zero: the figures they would have added to may be low.",
+};
+
+static const struct family untimed = {
+	"pinbounce_observer_untimed_writes_total", "counter",
+	"Writes counted in full that completed with no start time, queued before the exporter started or evicted from the table of writes in flight: only their latency sample is missing, no update was lost.",
 };
 
 static const struct family process_start = {
@@ -709,9 +714,12 @@ static void put_self(struct out *w, const struct exporter *e, const struct pb_ob
 	for (size_t i = 0; i < PB_NR_DROPS; i++) {
 		struct labels lt = {};
 
+		if (!pb_drop_loses[i])
+			continue;
 		prom_label(&lt, "table", pb_drop_names[i]);
 		prom_sample_u64(w, &dropped, &lt, s->dropped[i]);
 	}
+	prom_sample_u64(w, &untimed, NULL, s->dropped[PB_DROP_UNTIMED]);
 }
 
 /*
