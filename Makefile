@@ -46,7 +46,7 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 TEST_BINS := $(BUILD)/tests/pinwrite $(BUILD)/tests/pagecopy $(BUILD)/tests/failalloc \
-	$(BUILD)/tests/otherpolicy $(BUILD)/tests/bvecs \
+	$(BUILD)/tests/otherpolicy $(BUILD)/tests/bvecs $(BUILD)/tests/rqbound \
 	$(BUILD)/tests/test_policy $(BUILD)/tests/test_rate $(BUILD)/tests/test_text \
 	$(BUILD)/tests/fuzz_policy $(BUILD)/san/pinbounce
 
@@ -197,6 +197,12 @@ $(BUILD)/tests/otherpolicy: tests/vm/otherpolicy.c $(BUILD)/tests/vm/otherpolicy
 $(BUILD)/tests/bvecs: tests/vm/bvecs.c $(BUILD)/tests/vm/bvecs.skel.h | $(BUILD)/tests
 	$(msg) CC $@
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -I$(BUILD)/tests/vm $< -o $@ $(LDLIBS)
+
+# A test-only BPF tool: the observer of completions with a low bound.
+$(BUILD)/tests/rqbound: tests/vm/rqbound.c user/common/run.c user/common/run.h \
+		$(BUILD)/bpf/observe.skel.h | $(BUILD)/tests
+	$(msg) CC $@
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Iuser/common $< user/common/run.c -o $@ $(LDLIBS)
 
 # Out-of-tree modules must be rebuilt whenever the kernel is: their BTF is
 # checked against the running vmlinux.

@@ -251,6 +251,9 @@ int BPF_PROG(pb_write_queued, struct bio *bio)
  */
 #define PB_RQ_BIOS	65536
 
+/* pinbounce never changes it; a test lowers it to reach it (tests/vm/rqbound.c). */
+const volatile __u32 rq_bios_max = PB_RQ_BIOS;
+
 /* A walk of the bios of a completed request: bpf_loop's context. */
 struct pb_rq_walk {
 	__u64 bio;		/* the next bio, 0 at the end */
@@ -335,7 +338,7 @@ static long pb_rq_bio(__u64 i, void *ctx)
 /*
  * A request completes (all or the first @nr_bytes of it): each bio it
  * completes, however many it merged (pb_rq_bio()).  Bios beyond
- * PB_RQ_BIOS are not looked at, and said so.
+ * rq_bios_max are not looked at, and said so.
  */
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(pb_write_done, struct request *rq, blk_status_t error, unsigned int nr_bytes)
@@ -346,7 +349,7 @@ int BPF_PROG(pb_write_done, struct request *rq, blk_status_t error, unsigned int
 		.left = nr_bytes,
 	};
 
-	bpf_loop(PB_RQ_BIOS, pb_rq_bio, &w, 0);
+	bpf_loop(rq_bios_max, pb_rq_bio, &w, 0);
 	if (w.bio)
 		drop(PB_DROP_RQ_BIOS);
 	return 0;

@@ -5,7 +5,9 @@
 # sequential, submitted 128 at a time (libaio: one plug for each batch),
 # merge into requests of far more than 32 bios (the disk's own count of
 # writes, which counts requests, says how many), and the write histogram
-# has one sample per bio, with no drop.
+# has one sample per bio, with no drop.  With the walk of a request's bios
+# bounded at 8 (tests/vm/rqbound.c), each of those requests counts a drop
+# of kind request_bios.
 #
 #   tests/rq-bios.sh [PINBOUNCE]    (default: build/san/pinbounce)
 set -u
@@ -35,12 +37,12 @@ stat() {
 	awk -v f="$1" '{ print $f }' "/sys/block/$name/stat"
 }
 
+fio=(fio --name=rq --filename="$dev" --rw=write --bs=4k --size=$((bios * 4))k --direct=1
+	--ioengine=libaio --iodepth=128 --iodepth_batch_submit=128
+	--iodepth_batch_complete_min=128 --output="$work/fio.out")
 w0=$(stat 5) m0=$(stat 6)
 timeout 60 "$pb" trace -d "$name" --json "$work/t.json" --expect "write_count == $bios" \
-	--expect 'dropped_updates == 0' -- \
-	fio --name=rq --filename="$dev" --rw=write --bs=4k --size=$((bios * 4))k --direct=1 \
-	--ioengine=libaio --iodepth=128 --iodepth_batch_submit=128 \
-	--iodepth_batch_complete_min=128 --output="$work/fio.out" 2> "$work/t.err"
+	--expect 'dropped_updates == 0' -- "${fio[@]}" 2> "$work/t.err"
 status=$?
 requests=$(($(stat 5) - w0)) merged=$(($(stat 6) - m0))
 count=$(python3 -c 'import json, sys
@@ -58,5 +60,18 @@ else
 fi
 check "rq-bios: report valid pinbounce/1" \
 	python3 "$repo/tests/schema-check.py" --command trace "$work/t.json"
+
+w0=$(stat 5)
+out=$(timeout 60 "$repo/build/tests/rqbound" 8 "${fio[@]}")
+status=$?
+requests=$(($(stat 5) - w0))
+drops=$(echo "$out" | sed -n 's/^rqbound: request_bios=\([0-9]*\) .*/\1/p')
+echo "rq-bios: walk bounded at 8 bios: $out, $requests requests, exit $status"
+if [ "$status" = 0 ] && [ "$requests" -gt 0 ] && [ $((bios / requests)) -gt 8 ] &&
+   [ "${drops:-0}" -ge "$requests" ]; then
+	ok "rq-bios: past a bound of 8 bios, a request_bios drop for each of the $requests requests"
+else
+	bad "rq-bios: past a bound of 8 bios: $out ($requests requests, exit $status)"
+fi
 
 summary rq-bios
