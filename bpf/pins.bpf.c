@@ -5,9 +5,10 @@
  * pin_user_pages*() family (FOLL_PIN: RDMA memory registration, io_uring
  * fixed buffers, vfio, V4L2, direct I/O since 6.3) and dropped by the
  * unpin_*() family; an entry goes when its page is no longer pinned at
- * all.  A page pinned before the census started is met, if ever, when it
- * is submitted for writeback pinned: it joins the census then, its owner
- * unknown.
+ * all, seen as it is unpinned or by the sweep user space runs before each
+ * read.  A page pinned before the census started, or by a function not
+ * followed, is met, if ever, when it is submitted for writeback pinned:
+ * it joins the census then, its owner unknown.
  *
  * Nothing here needs the bounce series.  The functions and fields that
  * differ between kernels are looked up in the running kernel's BTF: the
@@ -46,6 +47,9 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } census_dropped SEC(".maps");
+
+/* Entries the sweep removed, for the tests */
+__u64 census_swept;
 
 /* FOLL_LONGTERM, from the running kernel's BTF (user space) */
 const volatile __u32 foll_longterm;
@@ -309,6 +313,53 @@ int pb_unpin_folios(void *ctx)
 	w.folios = folios;
 	w.n = n > CALL_FOLIOS ? CALL_FOLIOS : n;
 	bpf_loop(CALL_FOLIOS, unpin_one_folio, &w, 0);
+	return 0;
+}
+
+/*
+ * The sweep, run by user space (BPF_PROG_TEST_RUN) before each read of
+ * the census: every entry whose page is no longer pinned, or now belongs
+ * to another file, goes.  Where the kernel refuses the unpin programs it
+ * is the only way out of the census; elsewhere it catches the unpins of
+ * functions not followed.  At most the census's MAX_PINS entries a run.
+ * A raw tracepoint program, never attached: a kernel that refuses
+ * programs on functions and iterators (this project's 6.18 host) runs it.
+ *
+ * The entry is deleted from the callback of a walk of its own map: the
+ * hash map's walk (bpf_for_each_hash_elem(), 6.1 as 6.18) takes the next
+ * element before calling back and holds no bucket lock.  The key is
+ * copied first: a deleted element of a preallocated map may be reused at
+ * once.  A page pinned again between the look and the delete is entered
+ * anew, owner unknown: the race may cost an owner, never a pinned page.
+ */
+static long sweep_one(struct bpf_map *map, __u64 *key, struct pb_pin *pin, void *ctx)
+{
+	struct pb_pin now = {};
+	__u64 page_addr = *key;
+	struct inode *inode;
+	struct page *head;
+	bool pinned;
+
+	head = pb_head_page((struct page *)page_addr);
+	pinned = pb_folio_pinned(head, pb_page_flags(head));
+	inode = pb_folio_file(head);
+	if (inode)
+		pin_file(inode, &now);
+	if (pinned && inode && now.dev == pin->dev && now.ino == pin->ino &&
+	    (now.flags & PB_PIN_BLOCKDEV) == (pin->flags & PB_PIN_BLOCKDEV))
+		return 0;
+	if (bpf_map_delete_elem(&census, &page_addr))
+		return 0;
+	__sync_fetch_and_add(&census_swept, 1);
+	if (!pinned && pb_folio_pinned(head, pb_page_flags(head)))
+		census_enter((struct page *)page_addr, PB_PIN_UNSEEN);
+	return 0;
+}
+
+SEC("raw_tp")
+int pb_pins_sweep(void *ctx)
+{
+	bpf_for_each_map_elem(&census, sweep_one, NULL, 0);
 	return 0;
 }
 

@@ -39,6 +39,9 @@ result $? host
 tests/cli-host.sh
 result $? cli-host
 
+tests/pins-host.sh
+result $? pins-host
+
 tests/trace-drops.sh
 result $? trace-drops
 

@@ -33,7 +33,20 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static json_t *census_json(const struct pb_census_view *c, struct pb_cgroups *cg, double now)
+/*
+ * Whether the pins of @r were taken before the census started: known for
+ * those met only under writeback when every pin function is followed,
+ * else unknown (NULL).
+ */
+static json_t *before_json(const struct pb_census *ps, const struct pb_pins_row *r)
+{
+	if (!(r->flags & PB_PIN_UNSEEN))
+		return json_false();
+	return pb_census_unseen_before(ps) ? json_true() : json_null();
+}
+
+static json_t *census_json(const struct pb_census *ps, const struct pb_census_view *c,
+			   struct pb_cgroups *cg, double now)
 {
 	json_t *arr = json_array();
 
@@ -44,7 +57,7 @@ static json_t *census_json(const struct pb_census_view *c, struct pb_cgroups *cg
 		json_t *o;
 
 		snprintf(dev, sizeof(dev), "%u:%u", PB_MAJOR(r->dev), PB_MINOR(r->dev));
-		o = json_pack("{s:o,s:o,s:s,s:o,s:b,s:I,s:o,s:I,s:b,s:b,s:f}",
+		o = json_pack("{s:o,s:o,s:s,s:o,s:b,s:I,s:o,s:I,s:b,s:o,s:f}",
 			      "pid", unseen ? json_null() : json_integer(r->tgid),
 			      "comm", unseen ? json_null() : pb_json_text(r->comm),
 			      "dev", dev,
@@ -54,7 +67,7 @@ static json_t *census_json(const struct pb_census_view *c, struct pb_cgroups *cg
 			      "file", r->file[0] ? pb_json_text(r->file) : json_null(),
 			      "pages", (json_int_t)r->pages,
 			      "longterm", !!(r->flags & PB_PIN_LONGTERM),
-			      "before_census", unseen,
+			      "before_census", before_json(ps, r),
 			      "age_s", now - r->since_ns / 1e9);
 		if (!unseen) {
 			pb_cgroups_path(cg, r->cgroup_id, path, sizeof(path));
@@ -86,14 +99,17 @@ static void census_print(const struct pb_census *ps, const struct pb_census_view
 
 		if (ps->no_hooks[0])
 			json_object_set_new(gone, "pin_tracking", json_string(ps->no_hooks));
-		json_print(json_pack("{s:s,s:s,s:o,s:o,s:I,s:I,s:o}", "schema", PB_SCHEMA,
+		if (ps->no_sweep[0])
+			json_object_set_new(gone, "sweep", json_string(ps->no_sweep));
+		json_print(json_pack("{s:s,s:s,s:o,s:o,s:I,s:I,s:I,s:o}", "schema", PB_SCHEMA,
 				     "command", "pins", "unavailable", gone, "not_followed",
 				     ps->not_followed[0] && !ps->no_hooks[0] ?
 				     json_pack("{s:s,s:s}", "functions", ps->not_followed,
 					       "why", ps->why) : json_null(),
 				     "pages", (json_int_t)c->pages,
 				     "dropped", (json_int_t)c->dropped,
-				     "pins", census_json(c, cg, now)));
+				     "swept", (json_int_t)c->swept,
+				     "pins", census_json(ps, c, cg, now)));
 		return;
 	}
 	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", localtime(&t));
@@ -102,6 +118,8 @@ static void census_print(const struct pb_census *ps, const struct pb_census_view
 	else if (ps->not_followed[0])
 		printf("%-8s  not followed: pins taken by %s (%s)\n", tbuf, ps->not_followed,
 		       ps->why);
+	if (ps->no_sweep[0])
+		printf("%-8s  unavailable: sweep: %s\n", tbuf, ps->no_sweep);
 	printf("%-8s  %-7s %-15s %6s %-4s %8s  %-10s %-6s %s\n", tbuf, "PID", "COMM", "PAGES",
 	       "LONG", "AGE", "DEVICE", "STABLE", "FILE");
 	for (unsigned int i = 0; i < c->n; i++) {
@@ -112,7 +130,7 @@ static void census_print(const struct pb_census *ps, const struct pb_census_view
 		if (stable)
 			exposed += r->pages;
 		snprintf(pid, sizeof(pid), unseen ? "-" : "%u", r->tgid);
-		snprintf(age, sizeof(age), unseen ? "-" : "%.1fs", now - r->since_ns / 1e9);
+		snprintf(age, sizeof(age), "%.1fs", now - r->since_ns / 1e9);
 		if (r->file[0])
 			pb_text(fbuf, sizeof(fbuf), r->file);
 		else
@@ -123,7 +141,8 @@ static void census_print(const struct pb_census *ps, const struct pb_census_view
 		else
 			snprintf(file, sizeof(file), "%s", fbuf);
 		printf("%-8s  %-7s %-15s %6llu %-4s %8s  %-10s %-6s %s\n", "", pid,
-		       unseen ? "(before start)" : pb_text(comm, sizeof(comm), r->comm),
+		       !unseen ? pb_text(comm, sizeof(comm), r->comm) :
+		       pb_census_unseen_before(ps) ? "(before start)" : "(owner unknown)",
 		       (unsigned long long)r->pages,
 		       unseen ? "-" : r->flags & PB_PIN_LONGTERM ? "yes" : "no", age,
 		       pb_text(dev, sizeof(dev), pb_dev_name(r->dev, name, sizeof(name))),

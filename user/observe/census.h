@@ -29,6 +29,7 @@ struct pb_census_view {
 	struct pb_pins_row *rows;
 	unsigned int n, cap;
 	__u64 pages, dropped;
+	__u64 swept;			/* entries swept out since the start */
 };
 
 /* The kernel functions the census attaches to: see census.c. */
@@ -40,7 +41,17 @@ struct pb_census {
 	char no_hooks[160];	/* why no pins are followed as they are taken */
 	char not_followed[256];	/* the pin functions whose calls are not */
 	char why[64];		/* ... and why */
+	char no_sweep[160];	/* why pages unpinned unseen are never forgotten */
 };
+
+/*
+ * Whether a pin met only under writeback (PB_PIN_UNSEEN) was taken before
+ * the census started: only when every pin function is followed.
+ */
+static inline bool pb_census_unseen_before(const struct pb_census *c)
+{
+	return !c->no_hooks[0] && !c->not_followed[0];
+}
 
 /*
  * Load and attach the census, following pins as they are taken where the
@@ -52,7 +63,8 @@ void pb_census_close(struct pb_census *c);
 
 /*
  * The census now, by process and file, most pages first; of disk @only
- * (and its partitions) if not 0.  With @paths, each file's path and the
+ * (and its partitions) if not 0.  The pages found no longer pinned, their
+ * unpin unseen, are swept out of it first.  With @paths, each file's path and the
  * process that maps a file pinned before the census, from /proc (a walk
  * of every process's maps for those: not for each scrape).  -1 with an
  * error printed.

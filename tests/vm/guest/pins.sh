@@ -162,14 +162,21 @@ before_census() {
 	bvecs_stop
 	whole_bio "census: pinned before it started"
 	row=$(census_json | json "[(r['pid'], r['pages'], r['file'], r['before_census'], r['mapped_by']['pid']) for r in j['pins']]")
+	# before the start only if every pin function is followed (6.1's
+	# trampolines refuse pin_user_pages_remote(): unknown there)
+	if [ "$(census_json | json "j['not_followed']")" = None ]; then
+		before=True label="before start"
+	else
+		before=None label="owner unknown"
+	fi
 	expect "census: pinned before it started, met under writeback" \
-		"[(None, $BIG, '/run/mnt/big', True, $pw)]" "$row"
+		"[(None, $BIG, '/run/mnt/big', $before, $pw)]" "$row"
 	kill "$census" "$text"
 	wait "$census" "$text" 2> /dev/null || true
 	kill "$pw"
 	wait "$pw" 2> /dev/null || true
 	tail -n3 "$WORK/pins.txt"
-	grep -qE "^ +- +\(before start\) +$BIG +- +- +$sd +yes +/run/mnt/big \(mapped by $pw pinwrite\)$" \
+	grep -qE "^ +- +\($label\) +$BIG +- +[0-9.]+s +$sd +yes +/run/mnt/big \(mapped by $pw pinwrite\)$" \
 		"$WORK/pins.txt" || fail "pins: no text row for the pages pinned before it started"
 }
 before_census
