@@ -3,7 +3,7 @@
  * pinhold: page-cache pages pinned for DMA on any kernel, without a
  * fixture, for the host tests of pinbounce pins.
  *
- *   pinhold PAGES FILE DIRECT
+ *   pinhold PAGES FILE DIRECT [unmap]
  *
  * Maps PAGES pages of FILE shared and dirties them, then writes them to
  * DIRECT (a file on a filesystem with direct I/O) with O_DIRECT, in one
@@ -11,7 +11,8 @@
  * direct write pins FILE's pages (FOLL_PIN) and then waits on the fault
  * in the second buffer, the pins held.  Then FILE is written back with
  * fsync(), its pages pinned, and "pinhold: pinned N pages, written back"
- * printed.  A line on standard input (or its end) resolves the fault:
+ * printed; with "unmap", FILE is unmapped first (the pins stay), so that
+ * no process maps it.  A line on standard input (or its end) resolves the fault:
  * the write completes and unpins the pages; "pinhold: unpinned" is
  * printed and pinhold exits 0.
  */
@@ -63,8 +64,9 @@ int main(int argc, char **argv)
 	char line[16], *file, *hole;
 	int fd, uffd;
 
-	if (argc != 4 || !(pages = strtoul(argv[1], NULL, 10)) || pages > 4096) {
-		fprintf(stderr, "usage: pinhold PAGES FILE DIRECT\n");
+	pages = argc > 1 ? strtoul(argv[1], NULL, 10) : 0;
+	if ((argc != 4 && (argc != 5 || strcmp(argv[4], "unmap"))) || !pages || pages > 4096) {
+		fprintf(stderr, "usage: pinhold PAGES FILE DIRECT [unmap]\n");
 		return 2;
 	}
 	fd = open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -103,6 +105,8 @@ int main(int argc, char **argv)
 		errno = errno ? errno : ETIMEDOUT;
 		die("no fault from the direct write");
 	}
+	if (argc == 5 && munmap(file, pages * PAGE))
+		die("munmap");
 	if (fsync(fd))
 		die("fsync while pinned");
 	printf("pinhold: pinned %lu pages, written back\n", pages);

@@ -12,6 +12,14 @@
 #   start)": its owner is unknown, and text and JSON give the same age.
 # - Once its pinner released the pins and exited, and the file was
 #   written back again unpinned, the census forgets the pages.
+# - A process named "sshd" and an escape, in a mount namespace of its own
+#   with its own file bind-mounted over /etc/shadow: pins says that path
+#   is its namespace's and here another file; with five more processes
+#   mapping the file here, by a name with controls, the path is theirs,
+#   escaped, and all six mappers are counted, the first four named.
+# - 20 processes of 30,000 mappings each and two pinned files no process
+#   maps: pins 0.2 still prints about every 0.45 s, and says that its
+#   reading of /proc stopped at its budget.
 #
 #   tests/pins-host.sh [PINBOUNCE]    (default: build/san/pinbounce)
 set -u
@@ -84,23 +92,45 @@ censuses() {
 	until grep -q pinned "$1.txt" || [ "$SECONDS" -gt 60 ]; do sleep 0.1; done
 }
 
-# pinhold PAGES FILE: PAGES pages of FILE pinned and written back; the
-# pins go with "echo >&7", then pinhold exits (pid $holder).
-pinhold() {
-	rm -f ctl && mkfifo ctl
-	./pinhold "$1" "$2" mnt/direct < ctl > hold.out 2>&1 &
-	holder=$!
-	pids+=("$holder")
-	exec 7> ctl
-	until grep -q '^pinhold: pinned' hold.out || ! kill -0 "$holder" 2> /dev/null; do
+# hold ID CMD...: CMD (pinhold, or a command that runs it) pins and
+# writes back, its output in hold.ID; its pins go with "release ID".
+declare -A holder ctlfd
+hold() {
+	local id=$1 fd
+
+	shift
+	rm -f "ctl.$id" && mkfifo "ctl.$id"
+	"$@" < "ctl.$id" > "hold.$id" 2>&1 &
+	holder[$id]=$!
+	pids+=($!)
+	exec {fd}> "ctl.$id"
+	ctlfd[$id]=$fd
+	until grep -q '^pinhold: pinned' "hold.$id" || ! kill -0 "${holder[$id]}" 2> /dev/null; do
 		sleep 0.1
 	done
-	grep -q '^pinhold: pinned' hold.out || bad "pinhold pins: $(cat hold.out)"
+	grep -q '^pinhold: pinned' "hold.$id" || bad "$id: pinhold pins: $(cat "hold.$id")"
+}
+
+release() {
+	local fd=${ctlfd[$1]}
+
+	echo >&"$fd"
+	exec {fd}>&-
+	wait "${holder[$1]}"
+}
+
+# Whether file $1 holds no byte a terminal acts on or cannot decode.
+clean_text() {
+	python3 - "$1" 2> /dev/null << 'PY'
+import sys
+t = open(sys.argv[1], "rb").read().decode("utf-8")
+sys.exit(1 if [c for c in t if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f] else 0)
+PY
 }
 
 # --- 6: pins seen after the start, and forgotten once unpinned -----------
 censuses c6
-pinhold 8 mnt/file
+hold 6 ./pinhold 8 mnt/file mnt/direct
 ino=$(stat -c %i mnt/file)
 got=$(until_json c6.json "[(r['ino'], r['pages']) for r in j['pins']]" "[($ino, 8)]")
 check "6: the 8 pinned pages of mnt/file met under writeback (census: $got)" \
@@ -113,10 +143,8 @@ age_json=$(json c6.json "j['pins'][0]['age_s']")
 age_text=$(sed -nE 's/^ +- +\(owner unknown\) +8 +- +([0-9.]+)s .*/\1/p' <<< "$row")
 check "6: text says owner unknown and an age, as JSON (text '$row', JSON $age_json s)" \
 	python3 -c "import sys; sys.exit(not abs(float('$age_text' or 'nan') - $age_json) < 3)"
-echo >&7
-exec 7>&-
-wait "$holder"
-check "6: pinhold released its pins and exited" grep -q '^pinhold: unpinned' hold.out
+release 6
+check "6: pinhold released its pins and exited" grep -q '^pinhold: unpinned' hold.6
 # the file rewritten, no longer pinned
 dd if=/dev/zero of=mnt/file bs=4k count=8 conv=notrunc,fsync status=none
 got=$(until_json c6.json "j['pages']" 0)
@@ -130,5 +158,97 @@ check "6: the documents are pinbounce/1 ($(tail -n1 schema.out))" [ "$rc" = 0 ]
 kill "${pids[@]}" 2> /dev/null
 wait "${pids[@]}" 2> /dev/null
 pids=()
+
+# --- 7: the path as the pinner's mount namespace has it -----------------
+# A process named "sshd" and an escape, in a mount namespace of its own
+# with its file bind-mounted over /etc/shadow, maps and pins it: the
+# census may name /etc/shadow only as that namespace's, not this one's.
+censuses c7
+name=$'sshd\e[31m'
+cp pinhold "$name"
+touch mnt/file7
+hold 7 unshare -m --propagation private sh -c \
+	"mount --bind mnt/file7 /etc/shadow && exec ./\"\$1\" 8 /etc/shadow mnt/direct7" sh "$name"
+pid7=${holder[7]}
+ino=$(stat -c %i mnt/file7)
+got=$(until_json c7.json "[(r['ino'], r['file'], r['file_ns_pid'], r['file_here']) for r in j['pins']]" \
+	"[($ino, '/etc/shadow', $pid7, False)]")
+check "7: /etc/shadow of another mount namespace, not this one's /etc/shadow (census: $got)" \
+	[ "$got" = "[($ino, '/etc/shadow', $pid7, False)]" ]
+sleep 0.5
+row=$(grep -aE " $dev " c7.txt | tail -n1)
+check "7: text names the namespace: $row" \
+	grep -qF "/etc/shadow [in pid $pid7's mount namespace; here another file or none] (mapped by $pid7 sshd\\x1b[31m)" <<< "$row"
+check "7: the text has no terminal controls" clean_text c7.txt
+
+# Five more processes map the file where the reader sees it, by a name
+# with controls: the path is theirs, and all six mappers are counted.
+file7=$'mnt/f\e]0;x\a7'
+ln mnt/file7 "$file7"
+mappers=()
+for i in 1 2 3 4 5; do
+	python3 -c 'import mmap, sys, time
+f = open(sys.argv[1], "rb")
+m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
+print("mapped", flush=True)
+time.sleep(600)' "$file7" > "map.$i" &
+	mappers+=($!)
+	pids+=($!)
+done
+for i in 1 2 3 4 5; do
+	until grep -q mapped "map.$i"; do sleep 0.1; done
+done
+want=$(python3 -c 'import sys; print([(sys.argv[1], None, True, 6, [int(p) for p in sys.argv[2:]])])' \
+	"$work/$file7" "$pid7" "${mappers[@]:0:3}")
+got=$(until_json c7.json "[(r['file'], r['file_ns_pid'], r['file_here'], r['mapped_by']['count'],
+	[p['pid'] for p in r['mapped_by']['processes']]) for r in j['pins']]" "$want")
+check "7: the path where the reader sees it, six mappers, the first four listed (census: $(cat -v <<< "$got"))" \
+	[ "$got" = "$want" ]
+sleep 0.5
+row=$(grep -aE " $dev " c7.txt | tail -n1)
+check "7: text lists them, first 4 of 6: $(cat -v <<< "$row")" \
+	grep -qE "/mnt/f\\\\x1b\]0;x\\\\x077 \(mapped by $pid7 sshd\\\\x1b\[31m, ${mappers[0]} python3, ${mappers[1]} python3, ${mappers[2]} python3: first 4 of 6\)$" <<< "$row"
+check "7: the text has no terminal controls" clean_text c7.txt
+kill "${mappers[@]}"
+release 7
+schema c7.json
+rc=$?
+check "7: the documents are pinbounce/1 ($(tail -n1 schema.out))" [ "$rc" = 0 ]
+kill "${pids[@]}" 2> /dev/null
+wait "${pids[@]}" 2> /dev/null
+pids=()
+
+# --- 7: what the paths cost, whatever users map ---------------------------
+# 20 processes of 30,000 mappings each, and two pinned files no process
+# maps, whose mappers every print looks for: 10 prints 0.2 s apart take
+# at most their interval and the budget of the reading of /proc each, and
+# say that it was cut short.
+for i in $(seq 20); do
+	python3 -c 'import mmap, time
+m = [mmap.mmap(-1, 4096, prot=mmap.PROT_READ if i % 2 else mmap.PROT_READ | mmap.PROT_WRITE)
+     for i in range(30000)]
+print("mapped", flush=True)
+time.sleep(600)' > "many.$i" &
+	pids+=($!)
+done
+for i in $(seq 20); do
+	until grep -q mapped "many.$i" || [ "$SECONDS" -gt 600 ]; do sleep 0.2; done
+done
+"$pb" -j pins -d "$dev" 0.2 > c7b.json 2> c7b.err &
+pids+=($!)
+until_json c7b.json "j['pages']" 0 > /dev/null
+hold u1 ./pinhold 8 mnt/unmapped1 mnt/direct-u1 unmap
+hold u2 ./pinhold 8 mnt/unmapped2 mnt/direct-u2 unmap
+got=$(until_json c7b.json "(j['pages'], j['paths_cut_short'] is not None)" "(16, True)")
+check "7: the two files' 16 pages, the reading of /proc cut short ($got)" [ "$got" = "(16, True)" ]
+n0=$(wc -l < c7b.json)
+sleep 4
+n=$(($(wc -l < c7b.json) - n0))
+check "7: $n prints in 4 s, 0.2 s apart with 600,000 mappings to read: at least 5" [ "$n" -ge 5 ]
+release u1
+release u2
+schema c7b.json
+rc=$?
+check "7: the documents are pinbounce/1 ($(tail -n1 schema.out))" [ "$rc" = 0 ]
 
 summary pins-host

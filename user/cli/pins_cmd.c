@@ -45,6 +45,51 @@ static json_t *before_json(const struct pb_census *ps, const struct pb_pins_row 
 	return pb_census_unseen_before(ps) ? json_true() : json_null();
 }
 
+/* The processes that map @r's file: the first named, and how many. */
+static json_t *mappers_json(const struct pb_pins_row *r)
+{
+	json_t *all = json_array();
+
+	for (unsigned int i = 0; i < r->mappers && i < PB_CENSUS_MAPPERS; i++)
+		json_array_append_new(all, json_pack("{s:I,s:o}", "pid", (json_int_t)r->mapper[i],
+						     "comm", pb_json_text(r->mapper_comm[i])));
+	return json_pack("{s:I,s:o,s:I,s:o}", "pid", (json_int_t)r->mapper[0],
+			 "comm", pb_json_text(r->mapper_comm[0]),
+			 "count", (json_int_t)r->mappers, "processes", all);
+}
+
+/*
+ * The FILE column of @r: its path, escaped, and where that path holds;
+ * for a pin whose owner is unknown, who maps the file.
+ */
+static const char *file_text(const struct pb_pins_row *r, char *buf, size_t size)
+{
+	static char path[PB_TEXT_SIZE(PATH_MAX)];
+	char comm[PB_TEXT_SIZE(PB_COMM_LEN)];
+	size_t off;
+
+	if (!r->file[0])
+		off = snprintf(buf, size, "inode %llu", (unsigned long long)r->ino);
+	else if (r->file_other_ns)
+		off = snprintf(buf, size, "%s [in pid %u's mount namespace%s]",
+			       pb_text(path, sizeof(path), r->file), r->file_pid,
+			       r->file_here ? ", the same file here" :
+			       "; here another file or none");
+	else
+		off = snprintf(buf, size, "%s%s", pb_text(path, sizeof(path), r->file),
+			       r->file_here ? "" : " [here another file or none now]");
+	for (unsigned int i = 0; (r->flags & PB_PIN_UNSEEN) && i < r->mappers &&
+	     i < PB_CENSUS_MAPPERS && off < size; i++)
+		off += snprintf(buf + off, size - off, "%s%u %s", i ? ", " : " (mapped by ",
+				r->mapper[i], pb_text(comm, sizeof(comm), r->mapper_comm[i]));
+	if ((r->flags & PB_PIN_UNSEEN) && r->mappers > PB_CENSUS_MAPPERS && off < size)
+		off += snprintf(buf + off, size - off, ": first %u of %u", PB_CENSUS_MAPPERS,
+				r->mappers);
+	if ((r->flags & PB_PIN_UNSEEN) && r->mappers && off < size)
+		snprintf(buf + off, size - off, ")");
+	return buf;
+}
+
 static json_t *census_json(const struct pb_census *ps, const struct pb_census_view *c,
 			   struct pb_cgroups *cg, double now)
 {
@@ -75,10 +120,12 @@ static json_t *census_json(const struct pb_census *ps, const struct pb_census_vi
 		} else {
 			json_object_set_new(o, "cgroup", json_null());
 		}
-		if (unseen && r->mapper)
-			json_object_set_new(o, "mapped_by",
-					    json_pack("{s:I,s:o}", "pid", (json_int_t)r->mapper,
-						      "comm", pb_json_text(r->mapper_comm)));
+		json_object_set_new(o, "file_ns_pid", r->file_other_ns ?
+				    json_integer(r->file_pid) : json_null());
+		json_object_set_new(o, "file_here", r->file[0] ?
+				    json_boolean(r->file_here) : json_null());
+		if (unseen && r->mappers)
+			json_object_set_new(o, "mapped_by", mappers_json(r));
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -90,7 +137,7 @@ static void census_print(const struct pb_census *ps, const struct pb_census_view
 	double now = pb_clock(CLOCK_MONOTONIC);
 	__u64 exposed = 0;
 	char name[64], dev[PB_TEXT_SIZE(64)], comm[PB_TEXT_SIZE(PB_COMM_LEN)], tbuf[16];
-	static char fbuf[PB_TEXT_SIZE(PATH_MAX)], file[sizeof(fbuf) + 128];
+	static char file[PB_TEXT_SIZE(PATH_MAX) + 128 + PB_CENSUS_MAPPERS * 80];
 	time_t t = time(NULL);
 
 	pb_cgroups_next(cg);
@@ -101,7 +148,7 @@ static void census_print(const struct pb_census *ps, const struct pb_census_view
 			json_object_set_new(gone, "pin_tracking", json_string(ps->no_hooks));
 		if (ps->no_sweep[0])
 			json_object_set_new(gone, "sweep", json_string(ps->no_sweep));
-		json_print(json_pack("{s:s,s:s,s:o,s:o,s:I,s:I,s:I,s:o}", "schema", PB_SCHEMA,
+		json_print(json_pack("{s:s,s:s,s:o,s:o,s:I,s:I,s:I,s:o,s:o}", "schema", PB_SCHEMA,
 				     "command", "pins", "unavailable", gone, "not_followed",
 				     ps->not_followed[0] && !ps->no_hooks[0] ?
 				     json_pack("{s:s,s:s}", "functions", ps->not_followed,
@@ -109,6 +156,11 @@ static void census_print(const struct pb_census *ps, const struct pb_census_view
 				     "pages", (json_int_t)c->pages,
 				     "dropped", (json_int_t)c->dropped,
 				     "swept", (json_int_t)c->swept,
+				     "paths_cut_short", !c->paths_cut ? json_null() :
+				     json_pack("{s:I,s:I,s:I}",
+					       "maps_read", (json_int_t)c->maps_read,
+					       "budget_bytes", (json_int_t)PB_CENSUS_MAPS_BYTES,
+					       "budget_ms", (json_int_t)PB_CENSUS_MAPS_MS),
 				     "pins", census_json(ps, c, cg, now)));
 		return;
 	}
@@ -131,25 +183,21 @@ static void census_print(const struct pb_census *ps, const struct pb_census_view
 			exposed += r->pages;
 		snprintf(pid, sizeof(pid), unseen ? "-" : "%u", r->tgid);
 		snprintf(age, sizeof(age), "%.1fs", now - r->since_ns / 1e9);
-		if (r->file[0])
-			pb_text(fbuf, sizeof(fbuf), r->file);
-		else
-			snprintf(fbuf, sizeof(fbuf), "inode %llu", (unsigned long long)r->ino);
-		if (unseen && r->mapper)
-			snprintf(file, sizeof(file), "%s (mapped by %u %s)", fbuf, r->mapper,
-				 pb_text(comm, sizeof(comm), r->mapper_comm));
-		else
-			snprintf(file, sizeof(file), "%s", fbuf);
 		printf("%-8s  %-7s %-15s %6llu %-4s %8s  %-10s %-6s %s\n", "", pid,
 		       !unseen ? pb_text(comm, sizeof(comm), r->comm) :
 		       pb_census_unseen_before(ps) ? "(before start)" : "(owner unknown)",
 		       (unsigned long long)r->pages,
 		       unseen ? "-" : r->flags & PB_PIN_LONGTERM ? "yes" : "no", age,
 		       pb_text(dev, sizeof(dev), pb_dev_name(r->dev, name, sizeof(name))),
-		       stable ? "yes" : "no", file);
+		       stable ? "yes" : "no", file_text(r, file, sizeof(file)));
 	}
 	printf("%-8s  %llu pinned page-cache pages, %llu on disks that need stable writes\n", "",
 	       (unsigned long long)c->pages, (unsigned long long)exposed);
+	if (c->paths_cut)
+		printf("%-8s  paths: %s (%u MiB, %u ms) after %u processes: %s\n", "",
+		       "the reading of /proc/PID/maps stopped at its budget",
+		       PB_CENSUS_MAPS_BYTES >> 20, PB_CENSUS_MAPS_MS, c->maps_read,
+		       "some files unnamed, some mappers not counted");
 	if (c->dropped)
 		printf("%-8s  the census table is full: %llu pins not counted (figures low)\n", "",
 		       (unsigned long long)c->dropped);

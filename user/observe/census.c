@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -205,69 +208,297 @@ static struct pb_pins_row *row_of(struct pb_census_view *c, const struct pb_pin 
 }
 
 /*
- * The line of /proc/PID/maps that maps file @dev:@ino (the device as
- * maps prints it, hex major:minor), its path in @path.  /proc is read as
- * it comes: the path is the rest of the line, never trusted further.
+ * One reading of /proc/PID/maps for the paths of a census: the rows to
+ * name by file (device, inode), sorted, and what is left of the budget.
  */
-static bool maps_find(__u32 pid, __u32 dev, __u64 ino, char *path, size_t size)
+struct maps_walk {
+	struct pb_census_view *c;
+	unsigned int *by_file;		/* row indexes, by device and inode */
+	unsigned int n;
+	bool mappers;			/* every process: mappers of unseen rows */
+	struct stat self_ns;		/* the reader's mount namespace */
+	size_t bytes;
+	unsigned long lines;
+	double deadline;
+};
+
+static int file_cmp(const struct pb_pins_row *r, __u32 dev, __u64 ino)
 {
-	char name[64], want[64], *line = NULL;
-	size_t cap = 0;
-	bool found = false;
+	if (r->dev != dev)
+		return r->dev < dev ? -1 : 1;
+	return r->ino < ino ? -1 : r->ino > ino;
+}
+
+/* The first row of file @dev:@ino in @w->by_file, or @w->n. */
+static unsigned int file_first(const struct maps_walk *w, __u32 dev, __u64 ino)
+{
+	unsigned int lo = 0, hi = w->n;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (file_cmp(&w->c->rows[w->by_file[mid]], dev, ino) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int by_file_cmp(const void *a, const void *b, void *view)
+{
+	const struct pb_census_view *c = view;
+	const struct pb_pins_row *x = &c->rows[*(const unsigned int *)a];
+	const struct pb_pins_row *y = &c->rows[*(const unsigned int *)b];
+
+	return file_cmp(x, y->dev, y->ino);
+}
+
+/* Whether process @pid is in the reader's mount namespace. */
+static bool same_mnt_ns(const struct maps_walk *w, __u32 pid)
+{
+	char name[64];
+	struct stat st;
+
+	snprintf(name, sizeof(name), "/proc/%u/ns/mnt", pid);
+	return !stat(name, &st) && st.st_dev == w->self_ns.st_dev &&
+	       st.st_ino == w->self_ns.st_ino;
+}
+
+static void read_comm(__u32 pid, char *comm, size_t size)
+{
+	char name[64];
 	FILE *f;
 
+	comm[0] = '\0';
+	snprintf(name, sizeof(name), "/proc/%u/comm", pid);
+	f = fopen(name, "re");
+	if (!f)
+		return;
+	if (fgets(comm, size, f))
+		comm[strcspn(comm, "\n")] = '\0';
+	fclose(f);
+}
+
+/*
+ * A line of process @pid's maps that maps file @dev:@ino at @path: name
+ * the rows of that file with it.  A row's path comes from its pinner's
+ * maps when its pinner is known, else from a mapper, one in the reader's
+ * mount namespace rather than another's.
+ */
+static void maps_match(struct maps_walk *w, __u32 pid, __u32 dev, __u64 ino,
+		       const char *path, int *ns)
+{
+	for (unsigned int i = file_first(w, dev, ino); i < w->n; i++) {
+		struct pb_pins_row *r = &w->c->rows[w->by_file[i]];
+		bool unseen = r->flags & PB_PIN_UNSEEN;
+
+		if (file_cmp(r, dev, ino))
+			break;
+		if (!unseen && r->tgid != pid)
+			continue;
+		/* a process maps a file many times: its lines come together */
+		if (unseen && r->last_mapper != pid) {
+			r->last_mapper = pid;
+			if (r->mappers < PB_CENSUS_MAPPERS) {
+				r->mapper[r->mappers] = pid;
+				read_comm(pid, r->mapper_comm[r->mappers],
+					  sizeof(r->mapper_comm[0]));
+			}
+			r->mappers++;
+		}
+		if (r->file[0] && !r->file_other_ns)
+			continue;
+		if (*ns < 0)
+			*ns = same_mnt_ns(w, pid);
+		if (r->file[0] && !*ns)
+			continue;
+		snprintf(r->file, sizeof(r->file), "%s", path);
+		r->file_pid = pid;
+		r->file_other_ns = !*ns;
+	}
+}
+
+/*
+ * Read /proc/@pid/maps for the rows of @w, within its budget; false once
+ * the budget is spent.  /proc is read as it comes: a line is "address
+ * perms offset major:minor inode path", the device in hex, the path the
+ * rest of the line (a newline in it escaped), never trusted further.
+ */
+static bool maps_read(struct maps_walk *w, __u32 pid)
+{
+	char name[64], *line = NULL;
+	size_t cap = 0;
+	bool within = true;
+	ssize_t len;
+	int ns = -1;
+	FILE *f;
+
+	/* the clock read every 1024 lines, and for each process */
+	if (pb_clock(CLOCK_MONOTONIC) > w->deadline)
+		return false;
 	snprintf(name, sizeof(name), "/proc/%u/maps", pid);
 	f = fopen(name, "re");
 	if (!f)
-		return false;
-	snprintf(want, sizeof(want), "%02x:%02x %llu ", PB_MAJOR(dev), PB_MINOR(dev),
-		 (unsigned long long)ino);
-	while (!found && getline(&line, &cap, f) > 0) {
-		char *p = line;
+		return true;
+	w->c->maps_read++;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		unsigned long major, minor;
+		unsigned long long ino;
+		char *p = line, *end;
 
-		/* address perms offset dev inode path */
+		if ((size_t)len >= w->bytes ||
+		    (!(++w->lines % 1024) && pb_clock(CLOCK_MONOTONIC) > w->deadline)) {
+			within = false;
+			break;
+		}
+		w->bytes -= len;
 		for (int field = 0; field < 3 && p; field++) {
 			p = strchr(p, ' ');
 			p = p ? p + 1 : NULL;
 		}
-		if (!p || strncmp(p, want, strlen(want)))
+		if (!p)
 			continue;
-		p += strlen(want);
-		p += strspn(p, " ");
-		p[strcspn(p, "\n")] = '\0';
-		snprintf(path, size, "%s", p);
-		found = true;
+		major = strtoul(p, &end, 16);
+		if (*end != ':')
+			continue;
+		minor = strtoul(end + 1, &end, 16);
+		if (*end != ' ')
+			continue;
+		ino = strtoull(end + 1, &end, 10);
+		if (!ino || *end != ' ' || major > PB_MAJOR(~0U) || minor > PB_MINOR(~0U))
+			continue;
+		end += strspn(end, " ");
+		end[strcspn(end, "\n")] = '\0';
+		maps_match(w, pid, PB_MKDEV(major, minor), ino, end, &ns);
 	}
 	free(line);
 	fclose(f);
-	return found;
+	return within;
 }
 
-/* A process that maps @r's file, for pins made before the census. */
-static void find_mapper(struct pb_pins_row *r)
+/* Where the walk of every process starts next: after the last cut short. */
+static unsigned int walk_from;
+
+static int pid_cmp(const void *a, const void *b)
 {
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The processes of /proc, by pid, from the first at or after walk_from,
+ * wrapping round: a budget cut short by some never starves the others.
+ */
+static __u32 *proc_pids(unsigned int *n)
+{
+	__u32 *pids = NULL, *more;
+	unsigned int cap = 0, start = 0;
 	DIR *proc = opendir("/proc");
 	struct dirent *e;
 
+	*n = 0;
 	while (proc && (e = readdir(proc))) {
-		char *end, name[64];
+		char *end;
 		unsigned long pid = strtoul(e->d_name, &end, 10);
-		FILE *f;
 
-		if (*end || !pid || !maps_find(pid, r->dev, r->ino, r->file, sizeof(r->file)))
+		if (*end || !pid || pid > UINT32_MAX)
 			continue;
-		r->mapper = pid;
-		snprintf(name, sizeof(name), "/proc/%lu/comm", pid);
-		f = fopen(name, "re");
-		if (f) {
-			if (fgets(r->mapper_comm, sizeof(r->mapper_comm), f))
-				r->mapper_comm[strcspn(r->mapper_comm, "\n")] = '\0';
-			fclose(f);
+		if (*n == cap) {
+			more = reallocarray(pids, cap ? 2 * cap : 1024, sizeof(*pids));
+			if (!more)
+				break;
+			pids = more;
+			cap = cap ? 2 * cap : 1024;
 		}
-		break;
+		pids[(*n)++] = pid;
 	}
 	if (proc)
 		closedir(proc);
+	if (!*n)
+		return pids;
+	qsort(pids, *n, sizeof(*pids), pid_cmp);
+	while (start < *n && pids[start] < __atomic_load_n(&walk_from, __ATOMIC_RELAXED))
+		start++;
+	if (start < *n) {
+		/* rotate: pids[start..] first */
+		__u32 *rot = malloc(*n * sizeof(*rot));
+
+		if (rot) {
+			memcpy(rot, pids + start, (*n - start) * sizeof(*rot));
+			memcpy(rot + *n - start, pids, start * sizeof(*rot));
+			free(pids);
+			pids = rot;
+		}
+	}
+	return pids;
+}
+
+/* Whether the path of @r names its file (device, inode) here. */
+static void path_check(struct pb_pins_row *r)
+{
+	struct stat st;
+
+	r->file_here = !stat(r->file, &st) && major(st.st_dev) == PB_MAJOR(r->dev) &&
+		       minor(st.st_dev) == PB_MINOR(r->dev) && st.st_ino == r->ino;
+}
+
+/* The paths of the census's files, and who maps those of unknown pinners. */
+static void census_paths(struct pb_census_view *c)
+{
+	struct maps_walk w = {
+		.c = c, .bytes = PB_CENSUS_MAPS_BYTES,
+		.deadline = pb_clock(CLOCK_MONOTONIC) + PB_CENSUS_MAPS_MS / 1000.0,
+	};
+	__u32 *pids = NULL;
+	unsigned int npids = 0;
+	char name[64];
+
+	w.by_file = malloc((c->n ? c->n : 1) * sizeof(*w.by_file));
+	if (!w.by_file)
+		return;
+	stat("/proc/self/ns/mnt", &w.self_ns);
+	for (unsigned int i = 0; i < c->n; i++) {
+		struct pb_pins_row *r = &c->rows[i];
+
+		if (r->flags & PB_PIN_BLOCKDEV) {
+			snprintf(r->file, sizeof(r->file), "/dev/%s",
+				 pb_dev_name(r->dev, name, sizeof(name)));
+			r->file_here = true;
+			continue;
+		}
+		w.mappers |= r->flags & PB_PIN_UNSEEN;
+		w.by_file[w.n++] = i;
+	}
+	qsort_r(w.by_file, w.n, sizeof(*w.by_file), by_file_cmp, c);
+	if (w.mappers) {
+		pids = proc_pids(&npids);
+	} else {
+		/* the pinners, each once */
+		pids = malloc((w.n ? w.n : 1) * sizeof(*pids));
+		for (unsigned int i = 0; pids && i < w.n; i++)
+			pids[npids++] = c->rows[w.by_file[i]].tgid;
+		if (pids)
+			qsort(pids, npids, sizeof(*pids), pid_cmp);
+	}
+	for (unsigned int i = 0; pids && i < npids; i++) {
+		if (i && pids[i] == pids[i - 1] && !w.mappers)
+			continue;
+		if (!maps_read(&w, pids[i])) {
+			c->paths_cut = true;
+			if (w.mappers)
+				__atomic_store_n(&walk_from, pids[i], __ATOMIC_RELAXED);
+			break;
+		}
+	}
+	if (!c->paths_cut && w.mappers)
+		__atomic_store_n(&walk_from, 0, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; i < w.n; i++)
+		if (c->rows[w.by_file[i]].file[0])
+			path_check(&c->rows[w.by_file[i]]);
+	free(pids);
+	free(w.by_file);
 }
 
 static int row_cmp(const void *a, const void *b)
@@ -336,18 +567,8 @@ int pb_census_read(const struct pb_census *ps, __u32 only, bool paths,
 		for (int i = 0; i < ncpus; i++)
 			c->dropped += drops[i];
 	free(drops);
-	for (unsigned int i = 0; paths && i < c->n; i++) {
-		struct pb_pins_row *r = &c->rows[i];
-		char name[64];
-
-		if (r->flags & PB_PIN_BLOCKDEV)
-			snprintf(r->file, sizeof(r->file), "/dev/%s",
-				 pb_dev_name(r->dev, name, sizeof(name)));
-		else if (r->flags & PB_PIN_UNSEEN)
-			find_mapper(r);
-		else
-			maps_find(r->tgid, r->dev, r->ino, r->file, sizeof(r->file));
-	}
+	if (paths)
+		census_paths(c);
 	if (c->n)
 		qsort(c->rows, c->n, sizeof(*c->rows), row_cmp);
 	return 0;
