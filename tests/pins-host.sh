@@ -30,6 +30,7 @@ pb=$(realpath "${1:-$repo/build/san/pinbounce}")
 work=$(mktemp -d /tmp/pb-pins-host.XXXXXX)
 chmod 755 "$work"
 pids=()
+reports=0
 cleanup() {
 	local p
 
@@ -129,6 +130,23 @@ sys.exit(1 if [c for c in t if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <
 PY
 }
 
+# stop_all: every process started so far stopped (SIGTERM: the censuses
+# and the exporter exit as they would, and ASan checks for leaks), and no
+# sanitizer report in what they wrote.
+stop_all() {
+	local f
+
+	kill "${pids[@]}" 2> /dev/null
+	wait "${pids[@]}" 2> /dev/null
+	pids=()
+	for f in c*.err c*.txt export.out; do
+		[ -e "$f" ] || continue
+		grep -qE 'Sanitizer|runtime error:' "$f" || continue
+		echo "$f: $(grep -m3 -E 'Sanitizer|runtime error:' "$f")"
+		reports=$((reports + 1))
+	done
+}
+
 # exported DEVICE: pinbounce_census_pinned_pages of DEVICE from the exporter.
 exported() {
 	curl -s --max-time 30 "$url/metrics" |
@@ -185,9 +203,7 @@ check "6: by the sweep (swept: $(json c6.json "j['swept']"))" [ "$got" = True ]
 schema c6.json
 rc=$?
 check "6: the documents are pinbounce/1 ($(tail -n1 schema.out))" [ "$rc" = 0 ]
-kill "${pids[@]}" 2> /dev/null
-wait "${pids[@]}" 2> /dev/null
-pids=()
+stop_all
 
 # --- 7: the path as the pinner's mount namespace has it -----------------
 # A process named "sshd" and an escape, in a mount namespace of its own
@@ -244,9 +260,7 @@ release 7
 schema c7.json
 rc=$?
 check "7: the documents are pinbounce/1 ($(tail -n1 schema.out))" [ "$rc" = 0 ]
-kill "${pids[@]}" 2> /dev/null
-wait "${pids[@]}" 2> /dev/null
-pids=()
+stop_all
 
 # --- 7: what the paths cost, whatever users map ---------------------------
 # 20 processes of 30,000 mappings each, and two pinned files no process
@@ -280,5 +294,7 @@ release u2
 schema c7b.json
 rc=$?
 check "7: the documents are pinbounce/1 ($(tail -n1 schema.out))" [ "$rc" = 0 ]
+stop_all
+check "no sanitizer report from the censuses and the exporter ($reports)" [ "$reports" = 0 ]
 
 summary pins-host
