@@ -40,6 +40,7 @@ cleanup() {
 	for p in "${pids[@]}"; do
 		wait "$p" 2> /dev/null
 	done
+	mountpoint -q "$work/nl" && umount "$work/nl"
 	mountpoint -q "$work/mnt" && umount "$work/mnt"
 	rm -rf "$work"
 }
@@ -260,6 +261,27 @@ release 7
 schema c7.json
 rc=$?
 check "7: the documents are pinbounce/1 ($(tail -n1 schema.out))" [ "$rc" = 0 ]
+
+# A path that here lies on a filesystem whose lookups another user could
+# hold up (a FUSE daemon, a server; proc mounted over its folder stands for
+# one) is not looked up, where before pins would stat() it and wait.
+mkdir nl && touch nl/f mnt/file8
+hold 8 unshare -m --propagation private sh -c \
+	"mount --bind mnt/file8 nl/f && exec ./pinhold 8 \"\$1\" mnt/direct8" sh "$work/nl/f"
+mount -t proc proc nl
+pid8=${holder[8]}
+ino=$(stat -c %i mnt/file8)
+want="[($ino, '$work/nl/f', $pid8, None)]"
+got=$(until_json c7.json "[(r['ino'], r['file'], r['file_ns_pid'], r['file_here']) for r in j['pins']]" \
+	"$want")
+check "7: a path on a filesystem not known to answer is not looked up here (census: $got)" \
+	[ "$got" = "$want" ]
+sleep 0.5
+row=$(grep -aE " $dev " c7.txt | tail -n1)
+check "7: text says so: $row" \
+	grep -qF "$work/nl/f [in pid $pid8's mount namespace; not looked up here]" <<< "$row"
+release 8
+umount nl
 stop_all
 
 # --- 7: what the paths cost, whatever users map ---------------------------

@@ -73,10 +73,12 @@ static const char *file_text(const struct pb_pins_row *r, char *buf, size_t size
 	else if (r->file_other_ns)
 		off = snprintf(buf, size, "%s [in pid %u's mount namespace%s]",
 			       pb_text(path, sizeof(path), r->file), r->file_pid,
+			       r->file_unchecked ? "; not looked up here" :
 			       r->file_here ? ", the same file here" :
 			       "; here another file or none");
 	else
 		off = snprintf(buf, size, "%s%s", pb_text(path, sizeof(path), r->file),
+			       r->file_unchecked ? " [not looked up here]" :
 			       r->file_here ? "" : " [here another file or none now]");
 	for (unsigned int i = 0; (r->flags & PB_PIN_UNSEEN) && i < r->mappers &&
 	     i < PB_CENSUS_MAPPERS && off < size; i++)
@@ -122,7 +124,7 @@ static json_t *census_json(const struct pb_census *ps, const struct pb_census_vi
 		}
 		json_object_set_new(o, "file_ns_pid", r->file_other_ns ?
 				    json_integer(r->file_pid) : json_null());
-		json_object_set_new(o, "file_here", r->file[0] ?
+		json_object_set_new(o, "file_here", r->file[0] && !r->file_unchecked ?
 				    json_boolean(r->file_here) : json_null());
 		if (unseen && r->mappers)
 			json_object_set_new(o, "mapped_by", mappers_json(r));

@@ -435,12 +435,95 @@ static __u32 *proc_pids(unsigned int *n)
 	return pids;
 }
 
+/*
+ * Filesystems whose lookups no other user can hold up.  A FUSE daemon or a
+ * network server may never answer, and a stat() of a path taken from
+ * another process's maps would wait with it; paths elsewhere are not
+ * looked up.  (An overlay in the reader's mount namespace was made by
+ * root, over what root chose.)
+ */
+static const char *const local_fs[] = {
+	"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "tmpfs", "ramfs", "devtmpfs",
+	"vfat", "exfat", "ntfs3", "zonefs", "bcachefs", "jfs", "nilfs2", "squashfs",
+	"erofs", "iso9660", "udf", "overlay",
+};
+
+/* /proc/self/mountinfo, read once per listing, up to this much */
+#define MOUNTINFO_MAX	(1U << 20)
+
+static char *mountinfo_read(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *buf = f ? malloc(MOUNTINFO_MAX + 1) : NULL;
+	size_t n = 0;
+
+	if (buf) {
+		n = fread(buf, 1, MOUNTINFO_MAX, f);
+		buf[n] = '\0';
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/* Decode mountinfo's octal escapes (\040 for a space) of @s in place. */
+static void unescape(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*d++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = '\0';
+}
+
+/*
+ * Whether @path is on a local filesystem: the type of the last mount in
+ * @mounts (mountinfo) whose point is @path or a folder above it.
+ */
+static bool on_local_fs(const char *mounts, const char *path)
+{
+	char point[PATH_MAX], type[64];
+	size_t best = 0;
+	bool local = false;
+
+	for (const char *l = mounts; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		const char *dash = strstr(l, " - ");
+		const char *eol = strchr(l, '\n');
+		size_t len;
+
+		if (!dash || (eol && dash > eol) ||
+		    sscanf(l, "%*s %*s %*s %*s %4095s", point) != 1 ||
+		    sscanf(dash + 3, "%63s", type) != 1)
+			continue;
+		unescape(point);
+		len = strlen(point);
+		if (len == 1)
+			len = 0;	/* "/" */
+		if (strncmp(path, point, len) || (path[len] != '/' && path[len]) || len < best)
+			continue;
+		best = len;
+		local = false;
+		for (size_t i = 0; i < ARRAY_SIZE(local_fs); i++)
+			local |= !strcmp(type, local_fs[i]);
+	}
+	return local;
+}
+
 /* Whether the path of @r names its file (device, inode) here. */
-static void path_check(struct pb_pins_row *r)
+static void path_check(struct pb_pins_row *r, const char *mounts)
 {
 	struct stat st;
 
-	r->file_here = !stat(r->file, &st) && major(st.st_dev) == PB_MAJOR(r->dev) &&
+	r->file_unchecked = r->file[0] != '/' || !on_local_fs(mounts, r->file);
+	r->file_here = !r->file_unchecked && !stat(r->file, &st) &&
+		       major(st.st_dev) == PB_MAJOR(r->dev) &&
 		       minor(st.st_dev) == PB_MINOR(r->dev) && st.st_ino == r->ino;
 }
 
@@ -453,7 +536,7 @@ static void census_paths(struct pb_census_view *c)
 	};
 	__u32 *pids = NULL;
 	unsigned int npids = 0;
-	char name[64];
+	char name[64], *mounts;
 
 	w.by_file = malloc((c->n ? c->n : 1) * sizeof(*w.by_file));
 	if (!w.by_file)
@@ -494,9 +577,11 @@ static void census_paths(struct pb_census_view *c)
 	}
 	if (!c->paths_cut && w.mappers)
 		__atomic_store_n(&walk_from, 0, __ATOMIC_RELAXED);
+	mounts = mountinfo_read();
 	for (unsigned int i = 0; i < w.n; i++)
 		if (c->rows[w.by_file[i]].file[0])
-			path_check(&c->rows[w.by_file[i]]);
+			path_check(&c->rows[w.by_file[i]], mounts);
+	free(mounts);
 	free(pids);
 	free(w.by_file);
 }

@@ -28,11 +28,13 @@ struct pb_pins_row {
 	/*
 	 * The path as process file_pid's maps show it, in its own mount
 	 * namespace: another than the reader's if file_other_ns; whether
-	 * that path, in the reader's, is this file (device and inode).
+	 * that path, in the reader's, is this file (device and inode), unless
+	 * file_unchecked: there it is on a filesystem whose lookups may wait
+	 * on another user (FUSE, network), and it is not looked up.
 	 */
 	char file[PATH_MAX];		/* "" when not found */
 	__u32 file_pid;
-	bool file_other_ns, file_here;
+	bool file_other_ns, file_here, file_unchecked;
 	/* PB_PIN_UNSEEN: the processes mapping the file, the first few named */
 	__u32 mappers, last_mapper;
 	__u32 mapper[PB_CENSUS_MAPPERS];

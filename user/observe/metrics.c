@@ -365,7 +365,7 @@ static void put_hists(struct out *w, const struct pb_obs *o, const struct pb_obs
 
 static const struct family progs_attached = {
 	"pinbounce_bpf_programs_attached", "gauge",
-	"BPF programs attached: the exporter's observers (those this kernel can run) and the policy program, when a policy is attached.",
+	"BPF programs attached: the exporter's observers (those this kernel can run) and the policy program, when a policy is attached.  The census's sweep (pb_pins_sweep), which each scrape runs, is loaded, not attached: it has run counters and is not counted here.",
 };
 
 static const struct family prog_runs = {
@@ -420,7 +420,7 @@ static void put_programs(struct out *w, const struct exporter *e)
 {
 	struct prog_stat ps[32];
 	struct bpf_program *prog;
-	unsigned int n = 0;
+	unsigned int n = 0, unattached = 0;
 	int fd;
 
 	bpf_object__for_each_program(prog, e->o.skel->obj) {
@@ -432,8 +432,10 @@ static void put_programs(struct out *w, const struct exporter *e)
 		bpf_object__for_each_program(prog, e->census.skel->obj) {
 			fd = bpf_program__fd(prog);
 			if (fd >= 0 && n < ARRAY_SIZE(ps) &&
-			    prog_stat(fd, bpf_program__name(prog), &ps[n]))
+			    prog_stat(fd, bpf_program__name(prog), &ps[n])) {
 				n++;
+				unattached += prog == e->census.skel->progs.pb_pins_sweep;
+			}
 		}
 	}
 	if (e->policy->prog && n < ARRAY_SIZE(ps)) {
@@ -442,7 +444,7 @@ static void put_programs(struct out *w, const struct exporter *e)
 		ps[n++].ns = e->policy->ns;
 	}
 	prom_sample_u64(w, &stats_enabled, NULL, stats_on(e));
-	prom_sample_u64(w, &progs_attached, NULL, n);
+	prom_sample_u64(w, &progs_attached, NULL, n - unattached);
 	for (unsigned int i = 0; i < n; i++) {
 		struct labels l = {};
 
