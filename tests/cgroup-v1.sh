@@ -18,8 +18,8 @@
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/tests/checks.sh"
+. "$repo/tests/loops.sh"
 pb=$(realpath "${1:-$repo/build/san/pinbounce}")
-blkio=/sys/fs/cgroup/blkio
 v2=$(findmnt -nt cgroup2 -o TARGET | head -1)
 hier=$(awk '$1 == "blkio" { print $2 }' /proc/cgroups)
 
@@ -29,7 +29,7 @@ if [ ! -w "$blkio/blkio.throttle.write_bps_device" ] || [ -z "$v2" ] || [ "${hie
 	exit 0
 fi
 work=$(mktemp -d /tmp/pb-cgroup-v1.XXXXXX)
-devs=() holder= exporter=
+holder= exporter=
 A=$blkio/pbc-$$-a B=$blkio/pbc-$$-b H=$blkio/pbc-$$-u X=$v2/pbc-$$-x
 cleanup() {
 	[ ! -d "$H" ] || echo "$DISK 0" > "$H/blkio.throttle.write_bps_device"
@@ -37,21 +37,14 @@ cleanup() {
 	[ -z "$holder" ] || kill "$holder" 2> /dev/null
 	wait 2> /dev/null
 	for d in "$A" "$B" "$H" "$X"; do [ ! -d "$d" ] || rmdir "$d"; done
-	for d in "${devs[@]}"; do losetup -d "$d"; done
+	loops_detach
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-for name in d u; do
-	opts=()
-	[ "$name" != u ] || opts=(--direct-io=on)
-	truncate -s 16M "$work/$name.img"
-	dev=$(losetup -f --show "${opts[@]}" "$work/$name.img") || exit 1
-	devs+=("$dev")
-done
-D=${devs[0]} U=${devs[1]}
-DISK=$(findmnt -no MAJ:MIN -T "$work")
-[ ! -e "/sys/dev/block/$DISK/partition" ] || DISK=$(cat "/sys/dev/block/$DISK/../dev")
+loop d && D=$loop
+loop u --direct-io=on && U=$loop
+DISK=$(disk_of "$work")
 
 # collide.py V1DIR V2DIR: make the two cgroups with the same node id.  Each
 # hierarchy numbers its nodes (a cgroup's directory and its files) in

@@ -19,41 +19,32 @@
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/tests/checks.sh"
+. "$repo/tests/loops.sh"
 pb=$(realpath "${1:-$repo/build/san/pinbounce}")
-blkio=/sys/fs/cgroup/blkio
 # Pages written in each case.
 pages=24
 
-if [ ! -w "$blkio/blkio.throttle.write_bps_device" ] || ! losetup -f > /dev/null 2>&1; then
-	echo "expose-direct: skipped: needs root, loop devices and cgroup v1 blkio throttling"
-	exit 0
-fi
+blkio_or_skip expose-direct
 work=$(mktemp -d /tmp/pb-expose-direct.XXXXXX)
-devs=() holder= cg="$blkio/pbx-$$"
+holder= cg="$blkio/pbx-$$"
 cleanup() {
 	[ -z "${S_DEV:-}" ] || echo "$S_DEV 0" > "$blkio/blkio.throttle.write_bps_device"
 	[ ! -d "$cg" ] || echo "$DISK 0" > "$cg/blkio.throttle.write_bps_device"
 	[ -z "$holder" ] || kill "$holder" 2> /dev/null
 	wait 2> /dev/null
 	[ ! -d "$cg" ] || rmdir "$cg"
-	for d in "${devs[@]}"; do losetup -d "$d"; done
+	loops_detach
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-for name in s d u; do
-	opts=()
-	[ "$name" != u ] || opts=(--direct-io=on)
-	truncate -s 16M "$work/$name.img"
-	dev=$(losetup -f --show "${opts[@]}" "$work/$name.img") || exit 1
-	devs+=("$dev")
-done
-S=${devs[0]} D=${devs[1]} U=${devs[2]}
+loop s && S=$loop
+loop d && D=$loop
+loop u --direct-io=on && U=$loop
 S_DEV=$(cat "/sys/block/${S#/dev/}/dev")
 echo 1 > "/sys/block/${D#/dev/}/queue/stable_writes" || exit 1
 # The disk U's file is on: blkio limits whole disks.
-DISK=$(findmnt -no MAJ:MIN -T "$work")
-[ ! -e "/sys/dev/block/$DISK/partition" ] || DISK=$(cat "/sys/dev/block/$DISK/../dev")
+DISK=$(disk_of "$work")
 
 # sectors DEV: the sectors DEV has written.
 sectors() {

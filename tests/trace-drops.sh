@@ -20,17 +20,14 @@
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/tests/checks.sh"
+. "$repo/tests/loops.sh"
 pb=$(realpath "${1:-$repo/build/san/pinbounce}")
-blkio=/sys/fs/cgroup/blkio
 # Writers in cgroups: 16 rows fill the table that --max-rows 16 makes.
 rows=16
 
-if [ ! -w "$blkio/blkio.throttle.write_bps_device" ] || ! losetup -f > /dev/null 2>&1; then
-	echo "trace-drops: skipped: needs root, loop devices and cgroup v1 blkio throttling"
-	exit 0
-fi
+blkio_or_skip trace-drops
 work=$(mktemp -d /tmp/pb-trace-drops.XXXXXX)
-devs=() holder=
+holder=
 cleanup() {
 	[ ! -d "$blkio/pbt-$$-u" ] || echo "$DISK 0" > "$blkio/pbt-$$-u/blkio.throttle.write_bps_device"
 	[ -z "$holder" ] || kill "$holder" 2> /dev/null
@@ -38,22 +35,16 @@ cleanup() {
 	for i in $(seq 0 "$rows") u; do
 		[ ! -d "$blkio/pbt-$$-$i" ] || rmdir "$blkio/pbt-$$-$i"
 	done
-	for d in "${devs[@]}"; do losetup -d "$d"; done
+	loops_detach
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-for name in d e u; do
-	opts=()
-	[ "$name" != u ] || opts=(--direct-io=on)
-	truncate -s 16M "$work/$name.img"
-	dev=$(losetup -f --show "${opts[@]}" "$work/$name.img") || exit 1
-	devs+=("$dev")
-done
-D=${devs[0]} E=${devs[1]} U=${devs[2]}
+loop d && D=$loop
+loop e && E=$loop
+loop u --direct-io=on && U=$loop
 # The disk U's file is on: blkio limits whole disks.
-DISK=$(findmnt -no MAJ:MIN -T "$work")
-[ ! -e "/sys/dev/block/$DISK/partition" ] || DISK=$(cat "/sys/dev/block/$DISK/../dev")
+DISK=$(disk_of "$work")
 
 # pin.py E D N: dirty pages 0, 64, ... of E's page cache (N of them, 64
 # pages apart so that no two share a folio) and page 0 of D's, then write
