@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include "cgroup2.h"
+#include "mountinfo.h"
 
 #define DEFAULT_ROOT	"/sys/fs/cgroup"
 /* include/linux/proc_ns.h: the inode of the initial cgroup namespace */
@@ -31,26 +32,10 @@ static int open_cgroup2(const char *dir)
 	return fd;
 }
 
-/* Undo mountinfo's octal escapes (\040 for a space) in place. */
-static void unescape(char *s)
-{
-	char *d = s;
-
-	for (; *s; s++, d++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*d = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
-			s += 3;
-		} else {
-			*d = *s;
-		}
-	}
-	*d = '\0';
-}
-
 int pb_cgroup2_open(char *path, size_t size)
 {
-	char *line = NULL, mnt[4096], type[64];
+	struct pb_mount m;
+	char *line = NULL;
 	size_t cap = 0;
 	int fd = open_cgroup2(DEFAULT_ROOT);
 	FILE *f;
@@ -65,17 +50,12 @@ int pb_cgroup2_open(char *path, size_t size)
 		errno = ENOENT;
 		return -1;
 	}
-	/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE ... */
 	while (fd < 0 && getline(&line, &cap, f) > 0) {
-		const char *sep = strstr(line, " - ");
-
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
-		    sscanf(sep, " - %63s", type) != 1 || strcmp(type, "cgroup2"))
+		if (pb_mountinfo_parse(line, &m) || strcmp(m.type, "cgroup2"))
 			continue;
-		unescape(mnt);
-		fd = open_cgroup2(mnt);
+		fd = open_cgroup2(m.point);
 		if (fd >= 0 && path)
-			snprintf(path, size, "%s", mnt);
+			snprintf(path, size, "%s", m.point);
 	}
 	free(line);
 	fclose(f);
@@ -122,7 +102,8 @@ static unsigned int v1_hierarchy(const char *controller)
 int pb_cgroup_v1_open(const char *controller, unsigned int *hierarchy, char *path,
 		      size_t size)
 {
-	char *line = NULL, mnt[4096], type[64], opts[1024];
+	struct pb_mount m;
+	char *line = NULL;
 	size_t cap = 0;
 	int fd = -1;
 	FILE *f;
@@ -135,23 +116,19 @@ int pb_cgroup_v1_open(const char *controller, unsigned int *hierarchy, char *pat
 		errno = ENOENT;
 		return -1;
 	}
-	/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER */
 	while (fd < 0 && getline(&line, &cap, f) > 0) {
-		const char *sep = strstr(line, " - ");
 		struct statfs fs;
 
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
-		    sscanf(sep, " - %63s %*s %1023s", type, opts) != 2 ||
-		    strcmp(type, "cgroup") || !has_word(opts, controller))
+		if (pb_mountinfo_parse(line, &m) || strcmp(m.type, "cgroup") ||
+		    !has_word(m.super, controller))
 			continue;
-		unescape(mnt);
-		fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fd = open(m.point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd >= 0 && (fstatfs(fd, &fs) || fs.f_type != CGROUP_SUPER_MAGIC)) {
 			close(fd);
 			fd = -1;
 		}
 		if (fd >= 0 && path)
-			snprintf(path, size, "%s", mnt);
+			snprintf(path, size, "%s", m.point);
 	}
 	free(line);
 	fclose(f);

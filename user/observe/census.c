@@ -14,6 +14,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "census.h"
+#include "mountinfo.h"
 #include "cli.h"
 #include "observe.h"
 #include "pins.skel.h"
@@ -449,7 +450,7 @@ static const char *const local_fs[] = {
 };
 
 /* /proc/self/mountinfo, read once per listing, up to this much */
-#define MOUNTINFO_MAX	(1U << 20)
+#define MOUNTINFO_MAX	(1024 * 1024)
 
 static char *mountinfo_read(void)
 {
@@ -466,52 +467,30 @@ static char *mountinfo_read(void)
 	return buf;
 }
 
-/* Decode mountinfo's octal escapes (\040 for a space) of @s in place. */
-static void unescape(char *s)
-{
-	char *d = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
-			s += 3;
-		} else {
-			*d++ = *s;
-		}
-	}
-	*d = '\0';
-}
-
 /*
  * Whether @path is on a local filesystem: the type of the last mount in
  * @mounts (mountinfo) whose point is @path or a folder above it.
  */
 static bool on_local_fs(const char *mounts, const char *path)
 {
-	char point[PATH_MAX], type[64];
+	struct pb_mount m;
 	size_t best = 0;
 	bool local = false;
 
 	for (const char *l = mounts; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-		const char *dash = strstr(l, " - ");
-		const char *eol = strchr(l, '\n');
 		size_t len;
 
-		if (!dash || (eol && dash > eol) ||
-		    sscanf(l, "%*s %*s %*s %*s %4095s", point) != 1 ||
-		    sscanf(dash + 3, "%63s", type) != 1)
+		if (pb_mountinfo_parse(l, &m))
 			continue;
-		unescape(point);
-		len = strlen(point);
+		len = strlen(m.point);
 		if (len == 1)
 			len = 0;	/* "/" */
-		if (strncmp(path, point, len) || (path[len] != '/' && path[len]) || len < best)
+		if (strncmp(path, m.point, len) || (path[len] != '/' && path[len]) || len < best)
 			continue;
 		best = len;
 		local = false;
 		for (size_t i = 0; i < ARRAY_SIZE(local_fs); i++)
-			local |= !strcmp(type, local_fs[i]);
+			local |= !strcmp(m.type, local_fs[i]);
 	}
 	return local;
 }
