@@ -151,6 +151,23 @@ done
 "$pb" stats 0.1 1 > out 2>&1
 status=$?
 check "stats 0.1 1: 0.1 s is taken ($status)" test "$status" = 0
+check "stats 0.1 1: with a count, no 'Tracing...' line" eval '! grep -q "^Tracing" out'
+
+# A watch without a count says, as biolatency does, that it runs until
+# interrupted: on stderr, in text mode only.
+for args in "stats" "hist 0.2" "pins" "pins 0.2" "-j stats"; do
+	# shellcheck disable=SC2086
+	timeout --preserve-status -s INT 1 "$pb" $args > out 2> err
+	status=$?
+	if [ "$args" = "-j stats" ]; then
+		check "$args: no 'Tracing...' line in JSON mode ($status)" \
+			eval 'test "$status" = 0 && ! grep -q Tracing err out'
+	else
+		check "$args: 'Tracing... Hit Ctrl-C' on stderr, not stdout ($status)" \
+			eval 'test "$status" = 0 && grep -q "^Tracing .*\.\.\. Hit Ctrl-C to" err &&
+			      ! grep -q Tracing out'
+	fi
+done
 
 # --- status as a user other than root ------------------------------------
 nobody() {

@@ -89,6 +89,11 @@ int do_pins(int argc, char **argv);
  */
 int pb_interval_args(const char *cmd, const char *usage, int argc, char **argv,
 		     double *interval, long *count);
+/*
+ * Say on stderr, as biolatency does, that a watch without a count runs
+ * until interrupted (text mode only).
+ */
+void pb_tracing(const char *what, double interval, long count);
 /* Sleep @secs, or until a signal handler sets *@stop. */
 void pb_sleep(double secs, volatile sig_atomic_t *stop);
 

@@ -227,6 +227,7 @@ int do_pins(int argc, char **argv)
 	cg = pb_cgroups_new();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	pb_tracing("pins of page-cache pages", interval, count);
 	while (!interval && !stop)
 		pause();
 	for (;;) {

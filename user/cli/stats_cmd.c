@@ -29,6 +29,7 @@ static void on_signal(int sig)
 
 struct watch {
 	const char *command;
+	const char *what;	/* what it traces, for the banner */
 	bool millis;		/* hist -m */
 	void (*print)(const struct watch *w, const struct pb_span *sp);
 };
@@ -205,6 +206,16 @@ static bool number(const char *s, double min, double *v)
 	return !errno && end != s && !*end && *v >= min && *v < 1e6;
 }
 
+void pb_tracing(const char *what, double interval, long count)
+{
+	if (count)
+		return;
+	if (interval)
+		p_info("Tracing %s... Hit Ctrl-C to end.", what);
+	else
+		p_info("Tracing %s... Hit Ctrl-C to print what was seen and end.", what);
+}
+
 int pb_interval_args(const char *cmd, const char *usage, int argc, char **argv,
 		     double *interval, long *count)
 {
@@ -257,6 +268,7 @@ static int watch(const struct watch *w, __u32 only, double interval, long count)
 		pb_obs_close(&o);
 		return PB_EXIT_ERROR;
 	}
+	pb_tracing(w->what, interval, count);
 	if (!interval) {
 		while (!stop)
 			pause();
@@ -311,14 +323,14 @@ static int parse_and_watch(struct watch *w, int argc, char **argv, const char *u
 
 int do_stats(int argc, char **argv)
 {
-	struct watch w = { .command = "stats", .print = print_stats };
+	struct watch w = { .command = "stats", .what = "pinned writeback", .print = print_stats };
 
 	return parse_and_watch(&w, argc, argv, "pinbounce stats [-d DISK] [interval [count]]");
 }
 
 int do_hist(int argc, char **argv)
 {
-	struct watch w = { .command = "hist", .print = print_hist };
+	struct watch w = { .command = "hist", .what = "bounces and writes", .print = print_hist };
 
 	return parse_and_watch(&w, argc, argv, "pinbounce hist [-d DISK] [-m] [interval [count]]");
 }
