@@ -39,6 +39,9 @@ result $? host
 tests/cli-host.sh
 result $? cli-host
 
+tests/readme.sh
+result $? readme
+
 tests/pins-host.sh
 result $? pins-host
 
