@@ -26,12 +26,15 @@ work=${PB_BISECT_DIR:-$(mktemp -d)}
 trap 'rm -rf "$work"' EXIT
 patches=("$repo"/kernel-patch/[0-9][0-9][0-9][0-9]-*.patch)
 
-# KDIR is keyed by the code of the series: a pass there stays a pass.
+# KDIR is keyed by the code of the series: a pass there stays a pass, and
+# so does each step's, kept in STAMP.partial as it passes: a run cut short
+# (--full takes about an hour on two cores) goes on where it stopped.
 stamp=$kdir/.bisect-ok$([ "$full" = 1 ] && echo -full)
 if [ -f "$stamp" ]; then
 	sed 's/$/ (cached)/' "$stamp"
 	exit 0
 fi
+partial=$stamp.partial
 
 # touched PATCH: the files a patch changes, one per line.
 touched() {
@@ -87,6 +90,12 @@ rc=0
 for p in "${patches[@]}"; do
 	step=$(basename "$p")
 	patch -d "$work" -p1 -s --forward < "$p" || { echo "FAIL: $step does not apply"; exit 1; }
+	# a step passed in a run cut short, when every step before it passed
+	if [ "$rc" = 0 ] && passed=$(grep -F -- "ok: builds after $step " "$partial" 2> /dev/null); then
+		echo "$passed (cached)"
+		echo "$passed" >> "$work/ok"
+		continue
+	fi
 	mapfile -t objs < <(objs_for "$p" | sort -u)
 	if [ ${#objs[@]} = 0 ]; then
 		echo "FAIL: $step: nothing of it is compiled in this configuration"
@@ -98,11 +107,12 @@ for p in "${patches[@]}"; do
 	if make -s -C "$work" -j"$jobs" KCFLAGS=-Werror olddefconfig "${objs[@]}" \
 		> "$work/build.log" 2>&1; then
 		echo "ok: builds after $step (${objs[*]})" | tee -a "$work/ok"
+		[ "$rc" = 0 ] && echo "ok: builds after $step (${objs[*]})" >> "$partial"
 	else
 		echo "FAIL: does not build after $step:"
 		grep -E 'error|warning' "$work/build.log" | head -n 20 | sed 's/^/    /'
 		rc=1
 	fi
 done
-[ "$rc" = 0 ] && cp "$work/ok" "$stamp"
+[ "$rc" = 0 ] && cp "$work/ok" "$stamp" && rm -f "$partial"
 exit $rc
