@@ -169,6 +169,52 @@ for args in "stats" "hist 0.2" "pins" "pins 0.2" "-j stats"; do
 	fi
 done
 
+# --- Help and options after the command ----------------------------------
+# Every command's help, asked for, goes to stdout with status 0 (as
+# bpftool's and ip's do); without a command, the help is an error.
+for args in "help" "--help" "pins help" "stats help" "hist help" "top help" "export help" \
+	"status help" "detach help" "batch help" "trace help" "policy help" "pins --help" \
+	"stats --help" "hist -h" "top --help" "export --help" "trace --help" "policy --help" \
+	"policy load --help" "policy check -h" "policy show --help"; do
+	# shellcheck disable=SC2086
+	timeout 5 "$pb" $args > out 2> err
+	status=$?
+	want=${args% *}
+	[ "$want" = "$args" ] && want=
+	check "$args: usage on stdout, status 0 ($status)" \
+		eval 'test "$status" = 0 && ! test -s err && grep -q "^Usage: pinbounce $want" out'
+done
+timeout 5 "$pb" > out 2> err
+status=$?
+check "no command: the help on stderr, status 2 ($status)" \
+	eval 'test "$status" = 2 && ! test -s out && grep -q "^Usage: pinbounce" err'
+# "help" that may be a file or a rule name is one.
+echo 'default bounce' > help
+timeout 5 "$pb" policy check --syntax help > out 2>&1
+check "policy check --syntax help: the file named help is checked" grep -q "default bounce" out
+rm -f help
+
+# -j, -p and --max-rows after the command, as bpftool takes them.
+for args in "stats -j 0.1 1" "stats 0.1 1 -j" "hist -m -p 0.1 1" "pins 0.1 1 --json" \
+	"stats --max-rows 64 -j 0.1 1" "stats 0.1 --max-rows=64 1 -j"; do
+	# shellcheck disable=SC2086
+	timeout 10 "$pb" $args > out 2> err
+	status=$?
+	check "$args: JSON, status 0 ($status)" \
+		eval 'test "$status" = 0 && python3 -c "import json, sys; json.loads(open(\"out\").read())"'
+done
+timeout 10 "$pb" stats 0.1 1 --max-rows 3 > out 2>&1
+status=$?
+check "stats ... --max-rows 3: refused, status 2 ($status)" \
+	eval 'test "$status" = 2 && grep -q "max-rows: expected a number of rows from 16" out'
+# trace: its --json FILE is its own, and its command's -j is the command's.
+timeout 10 "$pb" trace --json trace.json -j -- echo -j > out 2> err
+status=$?
+check "trace --json FILE -j -- echo -j: the report in FILE, -j echoed ($status)" \
+	eval 'test "$status" = 0 && python3 -c "import json; json.load(open(\"trace.json\"))" &&
+	      grep -qx -- -j out'
+rm -f trace.json
+
 # --- status as a user other than root ------------------------------------
 nobody() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$pb" "$@"

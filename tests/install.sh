@@ -54,10 +54,12 @@ pb=$sbin/pinbounce
 
 # --- what the sources dispatch and accept -------------------------------
 
-# table FILE START: the quoted names of the table from line /START/ to its
-# { NULL, NULL } end, e.g. the commands of main.c, one a line.
+# table FILE START: the .name of each command of the table from line
+# /START/ to its {} end, e.g. the commands of main.c, one a line, and
+# "help", which cmd_select() takes in every table.
 table() {
-	sed -n "/$2/,/NULL, NULL/p" "$1" | grep -o '{ "[a-z-]*"' | sed 's/{ "\(.*\)"/\1/'
+	sed -n "/$2/,/^\t{},/p" "$1" | grep -o '\.name = "[a-z-]*"' | sed 's/.*"\(.*\)"/\1/'
+	echo help
 }
 
 cli=user/cli

@@ -78,7 +78,7 @@ for l in sys.stdin.read().split("\n"):
     l = re.sub(r"(mapped by|pid) \d+", r"\1 PID", l)
     l = re.sub(r"loop\d+", "loopN", l)
     if sys.argv[2] == "numbers":
-        l = re.sub(r"; \d+ writes untimed \(no latency sample, not a drop\)", "", l)
+        l = re.sub(r"; \d+ writes? untimed \(no latency sample, not a drop\)", "", l)
         l = re.sub(r"\d+(\.\d+)?", "N", l)
     print(" ".join(l.split()))' "$work/mnt" "${1:-}"
 }

@@ -27,10 +27,35 @@ enum {
 extern bool json_output, pretty_output;
 extern unsigned int obs_max_rows;	/* --max-rows, 0: the default */
 
+/*
+ * A command of a table that cmd_select() runs.  "--help" or "-h" after its
+ * name prints its help on stdout, and so does "help" when it is the only
+ * word after the name, unless that word may be the command's argument (a
+ * file or a rule named "help").
+ */
 struct cmd {
 	const char *name;
 	int (*func)(int argc, char **argv);
+	const char *usage;		/* its synopsis */
+	const char *what;		/* one line (or two) on what it answers */
+	int (*help)(FILE *out);		/* a longer help than the synopsis */
+	bool arg_may_be_help;
 };
+
+/* The synopses, for the commands' errors and the help. */
+#define PB_STATS_USAGE	"pinbounce stats [-d DISK] [interval [count]]"
+#define PB_HIST_USAGE	"pinbounce hist [-d DISK] [-m] [interval [count]]"
+#define PB_TOP_USAGE	"pinbounce top [-d DISK] [interval]"
+#define PB_EXPORT_USAGE	\
+	"pinbounce export [--listen ADDR:PORT] [--textfile PATH [--interval SECS] [--once]]"
+#define PB_TRACE_USAGE	"pinbounce trace [-d DISK] [--json FILE] [--expect EXPR]... -- CMD [ARGS]"
+#define PB_PINS_USAGE	"pinbounce pins [-d DISK] [interval [count]]"
+
+/* Help @text on @out, or {"help": TEXT} on stdout in JSON mode; PB_EXIT_OK. */
+int pb_help_text(FILE *out, const char *text);
+/* The longer helps of policy and trace. */
+int pb_policy_help(FILE *out);
+int pb_trace_help(FILE *out);
 
 /*
  * Is @arg, up to @len bytes in (where an '=' starts its value, as in
@@ -41,9 +66,11 @@ static inline bool pb_is_opt(const char *arg, size_t len, const char *name)
 	return len == strlen(name) && !strncmp(arg, name, len);
 }
 
-/* Run the command of @cmds named by argv[0]; help when there is none. */
-int cmd_select(const struct cmd *cmds, int argc, char **argv,
-	       int (*help)(int argc, char **argv));
+/*
+ * Run the command of @cmds named by argv[0]; @help on stdout for "help",
+ * "--help" or "-h", on stderr (and PB_EXIT_USAGE) when there is no command.
+ */
+int cmd_select(const struct cmd *cmds, int argc, char **argv, int (*help)(FILE *out));
 
 /* "Error: ..." on stderr, or {"error": "..."} on stdout in JSON mode. */
 void p_err(const char *fmt, ...) __printf(1, 2);

@@ -39,7 +39,6 @@
 #include "report.h"
 #include "observe.skel.h"
 
-#define USAGE		"pinbounce export [--listen ADDR:PORT] [--textfile PATH [--interval SECS] [--once]]"
 #define DEFAULT_LISTEN	"127.0.0.1:9435"
 #define DEFAULT_SECS	15
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
@@ -339,11 +338,11 @@ static int parse_opts(int argc, char **argv, struct export_opts *opt)
 		}
 		if (!pb_is_opt(arg, len, "--listen") && !pb_is_opt(arg, len, "--textfile") &&
 		    !pb_is_opt(arg, len, "--interval")) {
-			p_usage(USAGE, "export: unknown argument '%s'", arg);
+			p_usage(PB_EXPORT_USAGE, "export: unknown argument '%s'", arg);
 			return -1;
 		}
 		if (!eq && i + 1 >= argc) {
-			p_usage(USAGE, "export: %s needs a value", arg);
+			p_usage(PB_EXPORT_USAGE, "export: %s needs a value", arg);
 			return -1;
 		}
 		v = eq ? eq + 1 : argv[++i];
@@ -357,7 +356,7 @@ static int parse_opts(int argc, char **argv, struct export_opts *opt)
 			opt->interval = strtod(v, &end);
 			if (errno || end == v || *end || !(opt->interval >= 0.1) ||
 			    opt->interval > 86400) {
-				p_usage(USAGE,
+				p_usage(PB_EXPORT_USAGE,
 					"export: --interval '%s': expected seconds, from 0.1 to 86400",
 					v);
 				return -1;
@@ -366,15 +365,16 @@ static int parse_opts(int argc, char **argv, struct export_opts *opt)
 		}
 	}
 	if (!opt->textfile && (opt->interval_set || opt->once)) {
-		p_usage(USAGE, "export: --interval and --once go with --textfile");
+		p_usage(PB_EXPORT_USAGE, "export: --interval and --once go with --textfile");
 		return -1;
 	}
 	if (opt->once && listen) {
-		p_usage(USAGE, "export: --once writes the text file and exits: not with --listen");
+		p_usage(PB_EXPORT_USAGE,
+			"export: --once writes the text file and exits: not with --listen");
 		return -1;
 	}
 	if (opt->textfile && !*opt->textfile) {
-		p_usage(USAGE, "export: --textfile needs a path");
+		p_usage(PB_EXPORT_USAGE, "export: --textfile needs a path");
 		return -1;
 	}
 	if (!opt->textfile && !listen)
@@ -477,7 +477,7 @@ int do_export(int argc, char **argv)
 	if (parse_opts(argc, argv, &opt))
 		return PB_EXIT_USAGE;
 	if (opt.listen && !parse_listen(opt.listen, &sa, &salen, why, sizeof(why))) {
-		p_usage(USAGE, "export: --listen %s", why);
+		p_usage(PB_EXPORT_USAGE, "export: --listen %s", why);
 		return PB_EXIT_USAGE;
 	}
 	if (pb_obs_need_root())

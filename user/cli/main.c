@@ -148,17 +148,49 @@ void json_print(json_t *doc)
 	json_decref(doc);
 }
 
-int cmd_select(const struct cmd *cmds, int argc, char **argv,
-	       int (*help)(int argc, char **argv))
+int pb_help_text(FILE *out, const char *text)
 {
-	if (argc < 1)
-		return help(argc, argv);
+	if (json_output)
+		json_print(json_pack("{s:o}", "help", pb_json_text(text)));
+	else
+		fputs(text, out);
+	return PB_EXIT_OK;
+}
+
+static bool is_help(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
+/* The help of command @c: its own, or its synopsis. */
+static int cmd_help(const struct cmd *c)
+{
+	char text[512];
+
+	if (c->help)
+		return c->help(stdout);
+	snprintf(text, sizeof(text), "Usage: %s\n", c->usage);
+	return pb_help_text(stdout, text);
+}
+
+int cmd_select(const struct cmd *cmds, int argc, char **argv, int (*help)(FILE *out))
+{
+	if (argc < 1) {
+		help(stderr);
+		return PB_EXIT_USAGE;
+	}
+	if (is_help(argv[0]) || !strcmp(argv[0], "help"))
+		return help(stdout);
 	for (const struct cmd *c = cmds; c->name; c++) {
 		size_t len = strlen(command);
 		int ret;
 
 		if (strcmp(argv[0], c->name))
 			continue;
+		if (argc > 1 && (c->usage || c->help) &&
+		    (is_help(argv[1]) ||
+		     (argc == 2 && !c->arg_may_be_help && !strcmp(argv[1], "help"))))
+			return cmd_help(c);
 		snprintf(command + len, sizeof(command) - len, "%s%s", len ? " " : "", c->name);
 		ret = c->func(argc - 1, argv + 1);
 		command[len] = '\0';
@@ -168,22 +200,33 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 	return PB_EXIT_USAGE;
 }
 
-static int do_help(int argc, char **argv);
+static int do_help(FILE *out);
 static int do_batch(int argc, char **argv);
 
+/* The commands, in the order the help lists them. */
 static const struct cmd main_cmds[] = {
-	{ "policy", do_policy },
-	{ "status", do_status },
-	{ "detach", do_detach },
-	{ "stats", do_stats },
-	{ "hist", do_hist },
-	{ "top", do_top },
-	{ "export", do_export },
-	{ "trace", do_trace },
-	{ "pins", do_pins },
-	{ "batch", do_batch },
-	{ "help", do_help },
-	{ NULL, NULL },
+	{ .name = "policy", .func = do_policy, .usage = "pinbounce policy help",
+	  .what = "load, check and change the bounce policy", .help = pb_policy_help,
+	  .arg_may_be_help = true },
+	{ .name = "status", .func = do_status, .usage = "pinbounce status",
+	  .what = "kernel support, what is attached, policy generation" },
+	{ .name = "detach", .func = do_detach, .usage = "pinbounce detach",
+	  .what = "remove everything pinbounce attached" },
+	{ .name = "stats", .func = do_stats, .usage = PB_STATS_USAGE,
+	  .what = "pinned, bounced and passed-through I/O per device" },
+	{ .name = "hist", .func = do_hist, .usage = PB_HIST_USAGE,
+	  .what = "bounce cost and write latency histograms" },
+	{ .name = "top", .func = do_top, .usage = PB_TOP_USAGE,
+	  .what = "the same, live, full screen" },
+	{ .name = "export", .func = do_export, .usage = PB_EXPORT_USAGE,
+	  .what = "serve the counters to Prometheus" },
+	{ .name = "trace", .func = do_trace, .usage = PB_TRACE_USAGE,
+	  .what = "run CMD under the observers; fail on expectations", .help = pb_trace_help },
+	{ .name = "pins", .func = do_pins, .usage = PB_PINS_USAGE,
+	  .what = "am I exposed? who pins which pages of which file,\non any kernel" },
+	{ .name = "batch", .func = do_batch, .usage = "pinbounce batch file FILE|-",
+	  .what = "run the commands in FILE, one a line" },
+	{},
 };
 
 #define BATCH_MAX_ARGS	64
@@ -274,48 +317,71 @@ static int do_batch(int argc, char **argv)
 	return ret;
 }
 
-static int do_help(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	if (json_output) {
-		static const char objects[] =
-			"policy|status|detach|stats|hist|top|export|trace|pins|batch|help";
+/* Help column: a synopsis this long or shorter shares the line. */
+#define HELP_COL	25
 
-		json_print(json_pack("{s:s++}", "help", "pinbounce [-j|-p] {", objects, "}"));
+static int do_help(FILE *out)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f;
+	int ret;
+
+	if (json_output) {
+		char objects[256] = "";
+
+		for (const struct cmd *c = main_cmds; c->name; c++)
+			snprintf(objects + strlen(objects), sizeof(objects) - strlen(objects),
+				 "%s|", c->name);
+		json_print(json_pack("{s:s++}", "help", "pinbounce [-j|-p] {", objects, "help}"));
 		return PB_EXIT_OK;
 	}
-	fprintf(stderr,
+	f = open_memstream(&text, &size);
+	if (!f)
+		return PB_EXIT_ERROR;
+	fprintf(f,
 		"Usage: pinbounce [OPTIONS] OBJECT {COMMAND | help}\n"
 		"       pinbounce --version\n"
 		"\n"
 		"       OBJECT := { policy | status | detach | stats | hist | top | export |\n"
 		"                   trace | pins | batch }\n"
 		"       OPTIONS := { -j|--json | -p|--pretty | --max-rows N }\n"
+		"\n");
+	for (const struct cmd *c = main_cmds; c->name; c++) {
+		size_t len = strlen(c->usage), nl = strcspn(c->what, "\n");
+		const char *w = c->what;
+
+		if (len < HELP_COL)
+			fprintf(f, "%-*s", HELP_COL, c->usage);
+		else if (!c->what[nl] && len + 2 + nl <= 80)
+			fprintf(f, "%s  ", c->usage);
+		else
+			fprintf(f, "%s\n%*s", c->usage, HELP_COL, "");
+		/* each further line of what, indented to the column */
+		while (w[nl]) {
+			fprintf(f, "%.*s\n%*s", (int)nl, w, HELP_COL, "");
+			w += nl + 1;
+			nl = strcspn(w, "\n");
+		}
+		fprintf(f, "%s\n", w);
+	}
+	fprintf(f,
 		"\n"
-		"pinbounce policy help    load, check and change the bounce policy\n"
-		"pinbounce status         kernel support, what is attached, policy generation\n"
-		"pinbounce detach         remove everything pinbounce attached\n"
-		"pinbounce stats [-d DISK] [interval [count]]\n"
-		"                         pinned, bounced and passed-through I/O per device\n"
-		"pinbounce hist [-d DISK] [-m] [interval [count]]\n"
-		"                         bounce cost and write latency histograms\n"
-		"pinbounce top [-d DISK] [interval]  the same, live, full screen\n"
-		"pinbounce export [--listen ADDR:PORT] [--textfile PATH [--interval SECS] [--once]]\n"
-		"                         serve the counters to Prometheus\n"
-		"pinbounce trace [-d DISK] [--json FILE] [--expect EXPR]... -- CMD [ARGS]\n"
-		"                         run CMD under the observers; fail on expectations\n"
-		"pinbounce pins [-d DISK] [interval [count]]\n"
-		"                         am I exposed? who pins which pages of which file,\n"
-		"                         on any kernel\n"
-		"pinbounce batch file FILE|-  run the commands in FILE, one a line\n"
+		"OPTIONS may come after OBJECT too (-j, -p, --max-rows), and\n"
+		"'pinbounce OBJECT help' (or --help) prints its usage.\n"
 		"\n"
 		"--max-rows N: N rows of counters (disk and cgroup) and of histograms\n"
 		"(disk and kind) for the observers (default: 4096 and 1024, fewer with\n"
 		"many CPUs: 16 MiB a table at most).\n"
 		"\n"
 		"Exit status: 0 success, 1 error, 2 bad command line.  See pinbounce(8).\n");
-	return PB_EXIT_OK;
+	if (fclose(f)) {
+		free(text);
+		return PB_EXIT_ERROR;
+	}
+	ret = pb_help_text(out, text);
+	free(text);
+	return ret;
 }
 
 /* --max-rows: a whole number from 16 to 1048576. */
@@ -340,6 +406,70 @@ static int quiet_libbpf(enum libbpf_print_level level, const char *fmt,
 	if (level != LIBBPF_WARN || json_output)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
+}
+
+/* Whether @arg, an option of command @cmd, takes the next word as its value. */
+static bool takes_value(const char *cmd, const char *arg)
+{
+	static const char *const with_value[][2] = {
+		{ "", "-d" },
+		{ "export", "--listen" }, { "export", "--textfile" }, { "export", "--interval" },
+		{ "trace", "--json" }, { "trace", "--expect" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(with_value); i++)
+		if ((!*with_value[i][0] || !strcmp(cmd, with_value[i][0])) &&
+		    !strcmp(arg, with_value[i][1]))
+			return true;
+	return false;
+}
+
+/*
+ * The global options given after the command's name (pinbounce stats -j),
+ * as bpftool takes them: taken out of its words, skipping the values of
+ * its own options, up to "--" and, for trace, up to its command.  trace's
+ * own --json FILE stays trace's.
+ */
+static int late_options(int *argc, char **argv)
+{
+	const char *cmd = argv[0];
+	int i = 1, n = 1;
+
+	if (!*argc)
+		return 0;
+	while (i < *argc) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--") || (a[0] != '-' && !strcmp(cmd, "trace")))
+			break;
+		if (!strcmp(a, "-j") || (!strcmp(a, "--json") && strcmp(cmd, "trace"))) {
+			json_output = true;
+		} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
+			json_output = true;
+			pretty_output = true;
+		} else if (!strncmp(a, "--max-rows=", 11)) {
+			if (parse_max_rows(a + 11))
+				return -1;
+		} else if (!strcmp(a, "--max-rows")) {
+			if (i + 1 == *argc || parse_max_rows(argv[i + 1])) {
+				if (i + 1 == *argc)
+					p_err("--max-rows needs a number of rows");
+				return -1;
+			}
+			i++;
+		} else {
+			argv[n++] = argv[i];
+			if (takes_value(cmd, a) && i + 1 < *argc)
+				argv[n++] = argv[++i];
+		}
+		i++;
+	}
+	while (i < *argc)
+		argv[n++] = argv[i++];
+	/* NULL-terminated still: trace hands its tail to execvp() */
+	argv[n] = NULL;
+	*argc = n;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -373,7 +503,7 @@ int main(int argc, char **argv)
 				       libbpf_version_string());
 			return PB_EXIT_OK;
 		case 'h':
-			return do_help(0, NULL);
+			return do_help(stdout);
 		case 'R':
 			if (parse_max_rows(optarg))
 				return PB_EXIT_USAGE;
@@ -382,6 +512,10 @@ int main(int argc, char **argv)
 			return PB_EXIT_USAGE;
 		}
 	}
+	argc -= optind;
+	argv += optind;
+	if (late_options(&argc, argv))
+		return PB_EXIT_USAGE;
 	libbpf_set_print(quiet_libbpf);
-	return cmd_select(main_cmds, argc - optind, argv + optind, do_help);
+	return cmd_select(main_cmds, argc, argv, do_help);
 }

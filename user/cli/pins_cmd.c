@@ -23,8 +23,6 @@
 #include "report.h"
 #include "text.h"
 
-#define PINS_USAGE	"pinbounce pins [-d DISK] [interval [count]]"
-
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -220,7 +218,7 @@ int do_pins(int argc, char **argv)
 		argc -= 2;
 		argv += 2;
 	}
-	if (pb_interval_args("pins", PINS_USAGE, argc, argv, &interval, &count))
+	if (pb_interval_args("pins", PB_PINS_USAGE, argc, argv, &interval, &count))
 		return PB_EXIT_USAGE;
 	if (pb_census_open(&ps))
 		return PB_EXIT_ERROR;

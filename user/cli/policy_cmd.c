@@ -563,11 +563,9 @@ out:
 	return ret;
 }
 
-static int do_policy_help(int argc, char **argv)
+int pb_policy_help(FILE *out)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr,
+	return pb_help_text(out,
 		"Usage: pinbounce policy load FILE|-      replace the whole policy\n"
 		"       pinbounce policy check [--syntax | --strict] FILE|-\n"
 		"                                        refuse what load would refuse here (its\n"
@@ -583,21 +581,24 @@ static int do_policy_help(int argc, char **argv)
 		"       pinbounce policy clear            no rules: the kernel decides\n"
 		"\n"
 		"A policy is 'default ACTION' and 'rule NAME CLAUSE...' lines; see pinbounce.policy(5).\n");
-	return PB_EXIT_OK;
 }
 
 int do_policy(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "load", do_load },
-		{ "check", do_check },
-		{ "add", do_add },
-		{ "del", do_del },
-		{ "show", do_show },
-		{ "clear", do_clear },
-		{ "help", do_policy_help },
-		{ NULL, NULL },
+		{ .name = "load", .func = do_load, .usage = "pinbounce policy load FILE|-",
+		  .arg_may_be_help = true },
+		{ .name = "check", .func = do_check,
+		  .usage = "pinbounce policy check [--syntax | --strict] FILE|-",
+		  .arg_may_be_help = true },
+		{ .name = "add", .func = do_add, .usage = "pinbounce policy add NAME CLAUSE...",
+		  .arg_may_be_help = true },
+		{ .name = "del", .func = do_del, .usage = "pinbounce policy del NAME",
+		  .arg_may_be_help = true },
+		{ .name = "show", .func = do_show, .usage = "pinbounce policy show" },
+		{ .name = "clear", .func = do_clear, .usage = "pinbounce policy clear" },
+		{},
 	};
 
-	return cmd_select(cmds, argc, argv, do_policy_help);
+	return cmd_select(cmds, argc, argv, pb_policy_help);
 }

@@ -325,12 +325,12 @@ int do_stats(int argc, char **argv)
 {
 	struct watch w = { .command = "stats", .what = "pinned writeback", .print = print_stats };
 
-	return parse_and_watch(&w, argc, argv, "pinbounce stats [-d DISK] [interval [count]]");
+	return parse_and_watch(&w, argc, argv, PB_STATS_USAGE);
 }
 
 int do_hist(int argc, char **argv)
 {
 	struct watch w = { .command = "hist", .what = "bounces and writes", .print = print_hist };
 
-	return parse_and_watch(&w, argc, argv, "pinbounce hist [-d DISK] [-m] [interval [count]]");
+	return parse_and_watch(&w, argc, argv, PB_HIST_USAGE);
 }

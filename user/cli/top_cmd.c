@@ -26,7 +26,6 @@
 #include "report.h"
 #include "text.h"
 
-#define TOP_USAGE	"pinbounce top [-d DISK] [interval]"
 #define MAX_DEVS	256
 #define KEY_WAIT_MS	200	/* longest getch() wait: how soon a signal is seen */
 #define ERR_SHOW_S	10	/* how long the status line shows an error */
@@ -758,11 +757,11 @@ int do_top(int argc, char **argv)
 	}
 	while (argc && argv[0][0] == '-' && argv[0][1]) {
 		if (strcmp(argv[0], "-d")) {
-			p_usage(TOP_USAGE, "top: unknown option '%s'", argv[0]);
+			p_usage(PB_TOP_USAGE, "top: unknown option '%s'", argv[0]);
 			return PB_EXIT_USAGE;
 		}
 		if (argc < 2) {
-			p_usage(TOP_USAGE, "top: -d needs a disk");
+			p_usage(PB_TOP_USAGE, "top: -d needs a disk");
 			return PB_EXIT_USAGE;
 		}
 		if (pb_dev_lookup(argv[1], &t.only))
@@ -771,12 +770,12 @@ int do_top(int argc, char **argv)
 		argv += 2;
 	}
 	if (argc > 1) {
-		p_usage(TOP_USAGE, "top: unexpected '%s' after the interval", argv[1]);
+		p_usage(PB_TOP_USAGE, "top: unexpected '%s' after the interval", argv[1]);
 		return PB_EXIT_USAGE;
 	}
 	if (argc && (!seconds(argv[0], &t.interval) || t.interval < PB_MIN_INTERVAL ||
 		     t.interval > 86400)) {
-		p_usage(TOP_USAGE,
+		p_usage(PB_TOP_USAGE,
 			"top: the interval must be a number of seconds from %g to 86400, not '%s'",
 			PB_MIN_INTERVAL, argv[0]);
 		return PB_EXIT_USAGE;

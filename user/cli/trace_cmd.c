@@ -610,9 +610,16 @@ static int run_command(char **argv, int *status)
 	return 0;
 }
 
-static int usage(void)
+int pb_trace_help(FILE *out)
 {
-	fprintf(stderr,
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	int ret;
+
+	if (!f)
+		return PB_EXIT_ERROR;
+	fprintf(f,
 		"Usage: pinbounce trace [-d DISK] [--json FILE] [--expect EXPR]... [--] CMD [ARGS]\n"
 		"\n"
 		"(--json=FILE and --expect=EXPR too.)\n"
@@ -620,8 +627,8 @@ static int usage(void)
 		"EXPR is 'METRIC OP NUMBER', OP one of < <= > >= == !=, METRIC one of:\n");
 	metrics_init();
 	for (unsigned int i = 0; i < nmetrics; i++)
-		fprintf(stderr, "%s%-26s", i % 3 ? "" : "\n  ", metrics[i].name);
-	fprintf(stderr,
+		fprintf(f, "%s%-26s", i % 3 ? "" : "\n  ", metrics[i].name);
+	fprintf(f,
 		"\n\n(_us metrics are microseconds; a metric the kernel cannot show, or a\n"
 		"histogram without samples, fails its expectation; one that updates\n"
 		"dropped by a full table may have counted in is unknown.)\n"
@@ -631,6 +638,19 @@ static int usage(void)
 		"expectation does not hold, or is unknown; 125 trace failed or a bad\n"
 		"command line; 126 CMD could not run; 127 CMD not found.  Signals are\n"
 		"passed on to CMD; a second SIGINT, SIGTERM or SIGHUP kills it.\n");
+	if (fclose(f)) {
+		free(text);
+		return PB_EXIT_ERROR;
+	}
+	ret = pb_help_text(out, text);
+	free(text);
+	return ret;
+}
+
+/* The help on stderr after a bad command line: trace's own status. */
+static int usage(void)
+{
+	pb_trace_help(stderr);
 	return TRACE_EXIT_FAILED;
 }
 
@@ -648,10 +668,6 @@ int do_trace(int argc, char **argv)
 	enum outcome outcome;
 
 	metrics_init();
-	if (argc == 1 && !strcmp(argv[0], "help")) {
-		usage();
-		return PB_EXIT_OK;
-	}
 	while (argc && argv[0][0] == '-') {
 		/* --json FILE or --json=FILE, as getopt_long takes them */
 		const char *opt = argv[0], *eq = opt[1] == '-' ? strchr(opt, '=') : NULL;
