@@ -492,4 +492,56 @@ check "--textfile: a file of its own, mode 644" \
 	[ -f "$tf3" -a ! -L "$tf3" -a "$(stat -c %a "$tf3" 2> /dev/null)" = 644 ]
 check "--textfile: promtool takes it" bash -c "promtool check metrics < '$tf3' > /dev/null 2>&1"
 
+# The first exposure is seen: every device that holds data has its series
+# at 0 from the first scrape, so that increase() sees the first pinned
+# write back (a series born at 16 shows none).  An ext4 image on a loop
+# device that needs stable writes, pinned by tests/pinhold.c.
+first_exposure() {
+	local port url first after dev n missing=
+
+	${CC:-gcc} -O2 -Wall -Wextra -Werror -pthread "$repo/tests/pinhold.c" \
+		-o "$work/pinhold" || { bad "pinhold builds"; return; }
+	truncate -s 64M "$work/fx.img"
+	mkfs.ext4 -q "$work/fx.img" && mkdir "$work/fx" &&
+		mount -o loop "$work/fx.img" "$work/fx" || { bad "ext4 on a loop device"; return; }
+	fxloop=$(basename "$(findmnt -no SOURCE "$work/fx")")
+	echo 1 > "/sys/block/$fxloop/queue/stable_writes"
+	touch "$work/fx/direct"
+	port=$(free_port)
+	url=http://127.0.0.1:$port
+	start first --listen "127.0.0.1:$port"
+	wait_http "$url/" "$pid" || { bad "the exporter did not answer on $url"; return; }
+	first=$work/first.prom
+	curl -s -o "$first" "$url/metrics"
+	check "first scrape: $fxloop needs stable writes, gauge 1" \
+		grep -qx "pinbounce_device_stable_writes{device=\"$fxloop\"} 1" "$first"
+	check "first scrape: $fxloop's exposed pages exist, at 0" \
+		grep -qx "pinbounce_exposed_pages_total{device=\"$fxloop\"} 0" "$first"
+	check "first scrape: $fxloop's pinned_wb_pages exist, at 0, in the root cgroup" \
+		grep -qx "pinbounce_pinned_wb_pages_total{device=\"$fxloop\",cgroup=\"/\"} 0" "$first"
+	for dev in /sys/class/block/*; do
+		[ "$(cat "$dev/size")" != 0 ] || continue
+		n=$(basename "$dev")
+		grep -q "^pinbounce_device_stable_writes{device=\"$n\"} [01]$" "$first" ||
+			missing+=" $n"
+	done
+	check "first scrape: a stable_writes gauge for every device that holds data${missing:+ (none for$missing)}" \
+		[ -z "$missing" ]
+	(sleep 2; echo) | "$work/pinhold" 16 "$work/fx/frames.dat" "$work/fx/direct" \
+		> "$work/fx.out" 2>&1
+	grep -q '^pinhold: pinned 16 pages, written back' "$work/fx.out" ||
+		bad "pinhold: $(cat "$work/fx.out")"
+	after=$work/after.prom
+	curl -s -o "$after" "$url/metrics"
+	check "after 16 pinned pages were written back: exposed 0 -> 16 ($(grep "^pinbounce_exposed_pages_total{device=\"$fxloop\"}" "$after"))" \
+		grep -qx "pinbounce_exposed_pages_total{device=\"$fxloop\"} 16" "$after"
+	stop first
+	umount "$work/fx"
+}
+fxloop=
+first_exposure
+[ -n "$fxloop" ] && [ -e "/sys/block/$fxloop" ] &&
+	echo 0 > "/sys/block/$fxloop/queue/stable_writes"
+mountpoint -q "$work/fx" && umount "$work/fx"
+
 summary export-host

@@ -81,3 +81,41 @@ void pb_stable_disks(char *buf, size_t size)
 	closedir(dir);
 }
 
+/* The first line of sysfs file @dir/@name into @buf; false if none. */
+static bool read_line(const char *dir, const char *name, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/sys/class/block/%s/%s", dir, name);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	ok = fgets(buf, (int)size, f);
+	fclose(f);
+	return ok;
+}
+
+unsigned int pb_block_devs(__u32 *devs, unsigned int max)
+{
+	DIR *dir = opendir("/sys/class/block");
+	unsigned int n = 0, major, minor;
+	unsigned long long sectors;
+	struct dirent *e;
+	char buf[32];
+
+	if (!dir)
+		return 0;
+	while (n < max && (e = readdir(dir))) {
+		if (e->d_name[0] == '.' ||
+		    !read_line(e->d_name, "size", buf, sizeof(buf)) ||
+		    sscanf(buf, "%llu", &sectors) != 1 || !sectors ||
+		    !read_line(e->d_name, "dev", buf, sizeof(buf)) ||
+		    sscanf(buf, "%u:%u", &major, &minor) != 2)
+			continue;
+		devs[n++] = PB_MKDEV(major, minor);
+	}
+	closedir(dir);
+	return n;
+}

@@ -22,4 +22,11 @@ static inline bool pb_dev_stable(__u32 dev)
 /* The names of the disks that need stable writes, comma-separated. */
 void pb_stable_disks(char *buf, size_t size);
 
+/*
+ * The numbers of the machine's block devices that hold data (disks and
+ * partitions of a size above 0: not an unbound loop device), at most
+ * @max of them into @devs; how many.
+ */
+unsigned int pb_block_devs(__u32 *devs, unsigned int max);
+
 #endif

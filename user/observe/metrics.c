@@ -158,6 +158,38 @@ static unsigned int merge_rows(struct crow *rows, unsigned int n)
 	return m;
 }
 
+/* Devices whose series exist from the first scrape, at most. */
+#define MAX_ZERO_DEVS	4096
+/* The label of the zero rows: the root cgroup. */
+#define ROOT_CGROUP	"/"
+
+/*
+ * A row at 0 in the root cgroup for every block device that holds data,
+ * after the @m rows of *@rows: every device's counters, its stable_writes
+ * gauge and its exposed pages exist from the first scrape, so that
+ * increase() sees the first pinned write back (a series born at 1 shows
+ * none).  merge_rows() adds each into the device's real row.  The new
+ * count of rows; @m if the devices cannot be listed.
+ */
+static unsigned int zero_rows(struct crow **rows, unsigned int m, struct dev_names *dn)
+{
+	__u32 *devs = calloc(MAX_ZERO_DEVS, sizeof(*devs));
+	unsigned int n = devs ? pb_block_devs(devs, MAX_ZERO_DEVS) : 0;
+	struct crow *more = n ? realloc(*rows, (m + n + 1) * sizeof(**rows)) : NULL;
+
+	if (more) {
+		*rows = more;
+		for (unsigned int i = 0; i < n; i++, m++) {
+			memset(&more[m], 0, sizeof(more[m]));
+			dev_name(dn, devs[i], more[m].device, sizeof(more[m].device));
+			snprintf(more[m].cgroup, sizeof(more[m].cgroup), "%s", ROOT_CGROUP);
+			more[m].dev = devs[i];
+		}
+	}
+	free(devs);
+	return m;
+}
+
 /*
  * The rows of the snapshot, named, but those of removed cgroups, which
  * move into their device's cgroup="(gone)" row; then one row for each
@@ -201,6 +233,7 @@ static struct crow *counter_rows(struct exporter *e, const struct pb_obs_snap *s
 		rows[m].dev = e->gone[i].dev;
 		rows[m++].c = e->gone[i].c;
 	}
+	m = zero_rows(&rows, m, &dn);
 	*n = merge_rows(rows, m);
 	for (unsigned int i = 0; i < *n; i++) {
 		prom_label(&rows[i].l, "device", rows[i].device);
