@@ -215,6 +215,32 @@ check "trace --json FILE -j -- echo -j: the report in FILE, -j echoed ($status)"
 	      grep -qx -- -j out'
 rm -f trace.json
 
+# --- status: what works on this kernel -----------------------------------
+# Found by loading the programs: on this host's kernel (no series) no
+# bounce, exposure and write latency yes, and pin tracking as pins finds
+# it (this project's 6.18 host refuses programs on pin_user_pages*()).
+"$pb" status > out 2>&1
+status=$?
+timeout --preserve-status -s INT 1 "$pb" pins 0.2 1 > pins.out 2>&1
+check "status: what works, status 0 ($status)" \
+	eval 'test "$status" = 0 && grep -q "^on this kernel:" out &&
+	      grep -q "^  bounce: *no: the kernel has no bounce series" out &&
+	      grep -q "^  exposure: *yes" out && grep -q "^  write latency: *yes" out'
+if why=$(sed -n 's/^[0-9:]*  unavailable: pin tracking: //p' pins.out | head -1) && [ -n "$why" ]; then
+	check "status: pin tracking no, for the reason pins gives ($why)" \
+		grep -qF "  pin tracking:  no: $why" out
+else
+	check "status: pin tracking yes, as pins finds it" grep -q "^  pin tracking: *yes" out
+fi
+"$pb" -j status > out 2>&1
+check "status -j: works and the reasons, valid pinbounce/1" \
+	eval 'python3 "$repo/tests/schema-check.py" out > /dev/null &&
+	      python3 -c "import json, sys; j = json.load(open(\"out\"))
+w = j[\"works\"]
+sys.exit(not (w[\"bounce\"] is False and w[\"exposure\"] and w[\"write_latency\"] and
+	\"bounce\" in j[\"unavailable\"] and
+	(w[\"pin_tracking\"] or \"pin_tracking\" in j[\"unavailable\"])))"'
+
 # --- status as a user other than root ------------------------------------
 nobody() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$pb" "$@"
@@ -222,12 +248,13 @@ nobody() {
 nobody status > out 2>&1
 check "status as nobody: what is attached is unknown, not 'nothing'" \
 	eval 'grep -q "^attached: *unknown" out && grep -q "^policy: *unknown" out &&
-	      ! grep -q "nothing\|generation 0" out'
+	      ! grep -q "nothing\|generation 0" out && grep -q "^  unknown: only root can load" out'
 nobody -j status > out 2>&1
-check "status -j as nobody: attached and generation null, the reason given" \
+check "status -j as nobody: attached, generation and works null, the reasons given" \
 	python3 -c 'import json, sys; j = json.load(open(sys.argv[1]))
 assert j["attached"] is None and j["generation"] is None and j["rules"] is None, j
-assert "root" in j["unavailable"]["attached"], j' out
+assert "root" in j["unavailable"]["attached"], j
+assert j["works"] is None and "root" in j["unavailable"]["works"], j' out
 check "status -j as nobody: valid pinbounce/1" schema out
 
 # --- The lock's holder ----------------------------------------------------
