@@ -121,7 +121,8 @@ USER_INCLUDES  := $(addprefix -I,$(USER_DIRS))
 vpath %.c $(USER_DIRS)
 PINBOUNCE_OBJS := main.o policy_cmd.o state.o resolve.o policy.o hook.o observe.o report.o text.o \
 	stats_cmd.o top_cmd.o export_cmd.o trace_cmd.o cgroup_cache.o state_cmd.o \
-	prom.o metrics.o cgroup2.o mountinfo.o lint.o blockdev.o pins_cmd.o census.o log_limit.o
+	prom.o metrics.o cgroup2.o mountinfo.o lint.o blockdev.o pins_cmd.o census.o log_limit.o \
+	expect.o
 PINFORCE_OBJS  := pinforce.o hook.o run.o
 PINBOUNCE_LIBS := $(LDLIBS) -ljansson -lmicrohttpd -lncursesw -lm
 SKELS_USED     := $(BUILD)/bpf/policy.skel.h $(BUILD)/bpf/observe.skel.h $(BUILD)/bpf/force.skel.h \

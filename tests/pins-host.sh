@@ -40,6 +40,7 @@ cleanup() {
 	for p in "${pids[@]}"; do
 		wait "$p" 2> /dev/null
 	done
+	[ -n "${dev:-}" ] && echo 0 > "/sys/block/$dev/queue/stable_writes" 2> /dev/null
 	mountpoint -q "$work/nl" && umount "$work/nl"
 	mountpoint -q "$work/mnt" && umount "$work/mnt"
 	rm -rf "$work"
@@ -316,6 +317,44 @@ release u2
 schema c7b.json
 rc=$?
 check "7: the documents are pinbounce/1 ($(tail -n1 schema.out))" [ "$rc" = 0 ]
+
+# 8: pins --check and --expect, for cron and monitoring: status 124 and
+# the value seen while pages are pinned on a disk that needs stable writes
+# (the loop device told to), 0 once none is.
+echo 1 > "/sys/block/$dev/queue/stable_writes"
+"$pb" pins -d "$dev" --check 3 > c8.out 2> c8.err &
+c8=$!
+"$pb" pins -d "$dev" --expect 'pages >= 8' --expect 'stable_pages<=8' 3 > c8b.out 2> c8b.err &
+c8b=$!
+pids+=($c8 $c8b)
+sleep 0.5
+hold c8 ./pinhold 8 mnt/file-c8 mnt/direct-c8
+wait "$c8"
+status=$?
+check "8: pins --check while 8 pages are pinned on a disk that needs stable writes: status 124 ($status)" \
+	[ "$status" = 124 ]
+check "8: ... saying which and the value ($(head -c 200 c8.err))" \
+	grep -qx 'pinbounce pins: expectation failed: stable_pages == 0 (stable_pages is 8)' c8.err
+wait "$c8b"
+status=$?
+check "8: --expect 'pages >= 8' and 'stable_pages<=8' held: status 0 ($status)" [ "$status" = 0 ]
+release c8
+echo 0 > "/sys/block/$dev/queue/stable_writes"
+"$pb" pins -d "$dev" --check 0.5 > c8c.out 2> c8c.err
+status=$?
+check "8: pins --check once nothing is pinned there: status 0 ($status)" [ "$status" = 0 ]
+"$pb" pins --check > c8d.out 2> c8d.err
+status=$?
+check "8: --check without an interval: status 2, saying it needs one ($status)" \
+	eval '[ "$status" = 2 ] && grep -q "need an interval" c8d.err'
+"$pb" pins --expect 'page > 1' 1 > c8e.out 2> c8e.err
+status=$?
+check "8: an unknown metric: status 2, naming it ($status)" \
+	eval '[ "$status" = 2 ] && grep -q "unknown metric .page." c8e.err'
+for f in c8.err c8b.err c8c.err; do
+	grep -q 'Sanitizer\|runtime error' "$f" && reports=$((reports + 1))
+done
+
 stop_all
 check "no sanitizer report from the censuses and the exporter ($reports)" [ "$reports" = 0 ]
 

@@ -49,13 +49,15 @@ struct cmd {
 #define PB_EXPORT_USAGE	\
 	"pinbounce export [--listen ADDR:PORT] [--textfile PATH [--interval SECS] [--once]]"
 #define PB_TRACE_USAGE	"pinbounce trace [-d DISK] [--json FILE] [--expect EXPR]... -- CMD [ARGS]"
-#define PB_PINS_USAGE	"pinbounce pins [-d DISK] [interval [count]]"
+#define PB_PINS_USAGE	\
+	"pinbounce pins [-d DISK] [--expect EXPR]... [--check] [interval [count]]"
 
 /* Help @text on @out, or {"help": TEXT} on stdout in JSON mode; PB_EXIT_OK. */
 int pb_help_text(FILE *out, const char *text);
 /* The longer helps of policy and trace. */
 int pb_policy_help(FILE *out);
 int pb_trace_help(FILE *out);
+int pb_pins_help(FILE *out);
 
 /*
  * Is @arg, up to @len bytes in (where an '=' starts its value, as in

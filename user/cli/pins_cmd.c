@@ -22,6 +22,7 @@
 #include "observe.h"
 #include "report.h"
 #include "text.h"
+#include "expect.h"
 
 static volatile sig_atomic_t stop;
 
@@ -203,23 +204,169 @@ static void census_print(const struct pb_census *ps, const struct pb_census_view
 		       (unsigned long long)c->dropped);
 }
 
+/*
+ * What pins --expect can name: of one print, the pinned page-cache pages,
+ * those on disks that need stable writes, those pinned long term, and the
+ * pins the full census could not count.
+ */
+enum { PM_PAGES, PM_STABLE_PAGES, PM_LONGTERM_PAGES, PM_DROPPED, PM_NR };
+
+static const struct {
+	const char *name, *what;
+} pins_metrics[PM_NR] = {
+	[PM_PAGES] = { "pages", "pinned page-cache pages" },
+	[PM_STABLE_PAGES] = { "stable_pages", "... of files on disks that need stable writes" },
+	[PM_LONGTERM_PAGES] = { "longterm_pages", "... pinned long term (RDMA, vfio, V4L2)" },
+	[PM_DROPPED] = { "dropped", "pins the full census could not count" },
+};
+
+static const char *pins_metric(unsigned int i)
+{
+	return pins_metrics[i].name;
+}
+
+#define PINS_EXIT_EXPECT	124
+#define PINS_MAX_EXPECT		16
+/* What --check expects. */
+#define CHECK_EXPR		"stable_pages == 0"
+
+int pb_pins_help(FILE *out)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	int ret;
+
+	if (!f)
+		return PB_EXIT_ERROR;
+	fprintf(f,
+		"Usage: " PB_PINS_USAGE "\n"
+		"\n"
+		"Every interval, the page-cache pages pinned for DMA: by whom, of which\n"
+		"file, on which disk.  Without an interval, when interrupted.\n"
+		"\n"
+		"--expect EXPR: 'METRIC OP NUMBER', OP one of < <= > >= == !=, METRIC one of\n");
+	for (unsigned int i = 0; i < PM_NR; i++)
+		fprintf(f, "  %-15s %s\n", pins_metrics[i].name, pins_metrics[i].what);
+	fprintf(f,
+		"checked at every print (one, unless a count is given); with pins not\n"
+		"counted, an expectation on the others is unknown.\n"
+		"--check: --expect '" CHECK_EXPR "'.\n"
+		"\n"
+		"Exit status: 0 success, every expectation held; 124 one did not, or is\n"
+		"unknown; 1 error; 2 bad command line.\n");
+	if (fclose(f)) {
+		free(text);
+		return PB_EXIT_ERROR;
+	}
+	ret = pb_help_text(out, text);
+	free(text);
+	return ret;
+}
+
+/*
+ * Whether every expectation holds on census view @c; each that does not
+ * is said on stderr.  With pins the full census did not count, only one
+ * on "dropped" is known: the others fail as unknown.
+ */
+static bool pins_judge(const struct pb_census_view *c, const struct pb_expect *ex,
+		       unsigned int nex)
+{
+	double v[PM_NR] = { [PM_PAGES] = c->pages, [PM_DROPPED] = c->dropped };
+	bool all = true;
+
+	for (unsigned int i = 0; i < c->n; i++) {
+		if (pb_dev_stable(c->rows[i].dev))
+			v[PM_STABLE_PAGES] += c->rows[i].pages;
+		if (c->rows[i].flags & PB_PIN_LONGTERM)
+			v[PM_LONGTERM_PAGES] += c->rows[i].pages;
+	}
+	for (unsigned int i = 0; i < nex; i++) {
+		const char *m = pins_metrics[ex[i].metric].name;
+
+		if (c->dropped && ex[i].metric != PM_DROPPED) {
+			fprintf(stderr,
+				"pinbounce pins: expectation unknown: %s (the census is full: %llu pins not counted)\n",
+				ex[i].text, (unsigned long long)c->dropped);
+			all = false;
+		} else if (!pb_expect_holds(&ex[i], v[ex[i].metric])) {
+			fprintf(stderr, "pinbounce pins: expectation failed: %s (%s is %.0f)\n",
+				ex[i].text, m, v[ex[i].metric]);
+			all = false;
+		}
+	}
+	return all;
+}
+
+/* -d DISK, --expect EXPR, --check: the words they took, or -1. */
+static int pins_options(int argc, char **argv, __u32 *only, struct pb_expect *ex,
+			unsigned int *nex)
+{
+	static const struct pb_metric_names names = {
+		.n = PM_NR, .name = pins_metric, .help = "pinbounce pins help",
+	};
+	int i = 0;
+
+	while (i < argc && argv[i][0] == '-' && argv[i][1]) {
+		const char *a = argv[i], *val = NULL;
+
+		if (!strcmp(a, "--check")) {
+			val = CHECK_EXPR;
+		} else if (!strncmp(a, "--expect=", 9)) {
+			val = a + 9;
+		} else if (!strcmp(a, "--expect") || !strcmp(a, "-d")) {
+			if (i + 1 == argc) {
+				p_usage(PB_PINS_USAGE, "pins: %s needs a value", a);
+				return -1;
+			}
+			val = argv[++i];
+			if (!strcmp(a, "-d")) {
+				if (pb_dev_lookup(val, only))
+					return -1;
+				i++;
+				continue;
+			}
+		} else {
+			p_usage(PB_PINS_USAGE, "pins: unknown option '%s'", a);
+			return -1;
+		}
+		if (*nex == PINS_MAX_EXPECT) {
+			p_usage(PB_PINS_USAGE, "pins: more than %d expectations", PINS_MAX_EXPECT);
+			return -1;
+		}
+		if (pb_expect_parse(val, &names, &ex[(*nex)++]))
+			return -1;
+		i++;
+	}
+	return i;
+}
+
 int do_pins(int argc, char **argv)
 {
+	struct pb_expect ex[PINS_MAX_EXPECT];
 	struct pb_cgroups *cg = NULL;
+	unsigned int nex = 0;
 	struct pb_census ps;
 	double interval = 0;
 	long count = 0, done = 0;
 	__u32 only = 0;
-	int ret = PB_EXIT_OK;
+	int ret = PB_EXIT_OK, n;
+	bool held = true;
 
-	if (argc >= 2 && !strcmp(argv[0], "-d")) {
-		if (pb_dev_lookup(argv[1], &only))
-			return PB_EXIT_ERROR;
-		argc -= 2;
-		argv += 2;
-	}
+	n = pins_options(argc, argv, &only, ex, &nex);
+	if (n < 0)
+		return PB_EXIT_USAGE;
+	argc -= n;
+	argv += n;
 	if (pb_interval_args("pins", PB_PINS_USAGE, argc, argv, &interval, &count))
 		return PB_EXIT_USAGE;
+	if (nex && !interval) {
+		p_usage(PB_PINS_USAGE,
+			"pins: --expect and --check need an interval: how long to watch (pins taken before pins starts are met only as they are written back)");
+		return PB_EXIT_USAGE;
+	}
+	if (nex && !count)
+		count = 1;
 	if (pb_census_open(&ps))
 		return PB_EXIT_ERROR;
 	cg = pb_cgroups_new();
@@ -239,6 +386,8 @@ int do_pins(int argc, char **argv)
 		}
 		census_print(&ps, &c, cg);
 		fflush(stdout);
+		if (nex && !pins_judge(&c, ex, nex))
+			held = false;
 		pb_census_view_free(&c);
 		done++;
 		if (stop || !interval || (count && done >= count))
@@ -246,5 +395,7 @@ int do_pins(int argc, char **argv)
 	}
 	pb_cgroups_free(cg);
 	pb_census_close(&ps);
+	if (ret == PB_EXIT_OK && !held)
+		ret = PINS_EXIT_EXPECT;
 	return ret;
 }

@@ -40,6 +40,7 @@
 #include "observe.h"
 #include "report.h"
 #include "text.h"
+#include "expect.h"
 
 #define TRACE_EXIT_EXPECT	124
 #define TRACE_EXIT_FAILED	125
@@ -123,85 +124,9 @@ static void metrics_init(void)
 	metric_add("duration_s", "", M_DURATION, 0);
 }
 
-enum op { OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE };
-
-static const char *const op_names[] = { "<", "<=", ">", ">=", "==", "!=" };
-
-struct expect {
-	const char *text;
-	const struct metric *m;
-	enum op op;
-	double threshold;
-};
-
-/* "METRIC OP NUMBER", blanks optional around OP. */
-static int parse_expect(const char *text, struct expect *e)
+static const char *metric_name(unsigned int i)
 {
-	const char *p = text, *name;
-	size_t len;
-	char *end;
-
-	e->text = text;
-	while (*p == ' ')
-		p++;
-	name = p;
-	while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')
-		p++;
-	len = p - name;
-	e->m = NULL;
-	for (unsigned int i = 0; i < nmetrics; i++)
-		if (strlen(metrics[i].name) == len && !strncmp(metrics[i].name, name, len))
-			e->m = &metrics[i];
-	if (!e->m) {
-		p_err("--expect '%s': unknown metric '%.*s' (see 'pinbounce trace help')", text,
-		      (int)len, name);
-		return -1;
-	}
-	while (*p == ' ')
-		p++;
-	for (int o = ARRAY_SIZE(op_names) - 1; o >= 0; o--) {
-		size_t n = strlen(op_names[o]);
-
-		/* two-character operators first: "<=" before "<" */
-		if (n == 2 && !strncmp(p, op_names[o], 2)) {
-			e->op = o;
-			p += 2;
-			goto number;
-		}
-	}
-	for (int o = 0; o < (int)ARRAY_SIZE(op_names); o++) {
-		if (strlen(op_names[o]) == 1 && *p == op_names[o][0]) {
-			e->op = o;
-			p++;
-			goto number;
-		}
-	}
-	p_err("--expect '%s': expected one of < <= > >= == != after '%.*s', found '%s'", text,
-	      (int)len, name, p);
-	return -1;
-number:
-	errno = 0;
-	e->threshold = strtod(p, &end);
-	while (end && *end == ' ')
-		end++;
-	if (errno || end == p || *end || !isfinite(e->threshold)) {
-		p_err("--expect '%s': '%s' is not a number", text, p);
-		return -1;
-	}
-	return 0;
-}
-
-static bool holds(enum op op, double v, double t)
-{
-	switch (op) {
-	case OP_LT: return v < t;
-	case OP_LE: return v <= t;
-	case OP_GT: return v > t;
-	case OP_GE: return v >= t;
-	case OP_EQ: return v == t;
-	case OP_NE: return v != t;
-	}
-	return false;
+	return metrics[i].name;
 }
 
 struct run {
@@ -350,37 +275,38 @@ static const char *const outcome_names[] = {
  * that may have counted in it were dropped, whatever the value seen;
  * else whether it holds.
  */
-static enum outcome judge(const struct run *r, const struct expect *e, double *v, char *why,
+static enum outcome judge(const struct run *r, const struct pb_expect *e, double *v, char *why,
 			  size_t size)
 {
 	const char *none;
 	char kinds[96];
 	__u64 lost;
 
-	*v = value_of(r, e->m, &none);
+	*v = value_of(r, &metrics[e->metric], &none);
 	why[0] = '\0';
-	if (unavailable(r, e->m)) {
+	if (unavailable(r, &metrics[e->metric])) {
 		snprintf(why, size, "%s", none);
 		return FAILED;
 	}
-	lost = dropped_for(r, e->m, kinds, sizeof(kinds));
+	lost = dropped_for(r, &metrics[e->metric], kinds, sizeof(kinds));
 	if (lost) {
 		snprintf(why, size, "%llu update%s dropped (%s) may have counted in %s",
-			 (unsigned long long)lost, lost == 1 ? "" : "s", kinds, e->m->name);
+			 (unsigned long long)lost, lost == 1 ? "" : "s", kinds,
+			 metrics[e->metric].name);
 		return UNKNOWN;
 	}
 	if (none) {
 		snprintf(why, size, "%s", none);
 		return FAILED;
 	}
-	return holds(e->op, *v, e->threshold) ? PASSED : FAILED;
+	return pb_expect_holds(e, *v) ? PASSED : FAILED;
 }
 
 /*
  * Check every expectation, saying on stderr which failed or is unknown and
  * the value seen: FAILED if one failed, else UNKNOWN if one is unknown.
  */
-static enum outcome check(const struct run *r, const struct expect *ex, unsigned int n,
+static enum outcome check(const struct run *r, const struct pb_expect *ex, unsigned int n,
 			  json_t *out)
 {
 	enum outcome all = PASSED;
@@ -390,7 +316,8 @@ static enum outcome check(const struct run *r, const struct expect *ex, unsigned
 		double v;
 		enum outcome o = judge(r, &ex[i], &v, why, sizeof(why));
 		json_t *e = json_pack("{s:s,s:s,s:s,s:f,s:o,s:b,s:s}", "expect", ex[i].text,
-				      "metric", ex[i].m->name, "op", op_names[ex[i].op],
+				      "metric", metrics[ex[i].metric].name,
+				      "op", pb_op_name(ex[i].op),
 				      "threshold", ex[i].threshold,
 				      "value", isnan(v) ? json_null() : json_real(v),
 				      "passed", o == PASSED, "outcome", outcome_names[o]);
@@ -411,7 +338,7 @@ static enum outcome check(const struct run *r, const struct expect *ex, unsigned
 				ex[i].text, why);
 		else
 			fprintf(stderr, "pinbounce trace: expectation failed: %s (%s is %.6g)\n",
-				ex[i].text, ex[i].m->name, v);
+				ex[i].text, metrics[ex[i].metric].name, v);
 	}
 	return all;
 }
@@ -656,7 +583,8 @@ static int usage(void)
 
 int do_trace(int argc, char **argv)
 {
-	struct expect ex[MAX_EXPECT];
+	struct pb_metric_names names = { .name = metric_name, .help = "pinbounce trace help" };
+	struct pb_expect ex[MAX_EXPECT];
 	struct pb_obs_snap base, cur;
 	struct run r = { .sp = { .base = &base, .cur = &cur } };
 	const char *json_file = NULL;
@@ -668,6 +596,7 @@ int do_trace(int argc, char **argv)
 	enum outcome outcome;
 
 	metrics_init();
+	names.n = nmetrics;
 	while (argc && argv[0][0] == '-') {
 		/* --json FILE or --json=FILE, as getopt_long takes them */
 		const char *opt = argv[0], *eq = opt[1] == '-' ? strchr(opt, '=') : NULL;
@@ -693,7 +622,7 @@ int do_trace(int argc, char **argv)
 				p_err("trace: at most %d expectations", MAX_EXPECT);
 				return TRACE_EXIT_FAILED;
 			}
-			if (parse_expect(val, &ex[nex++]))
+			if (pb_expect_parse(val, &names, &ex[nex++]))
 				return TRACE_EXIT_FAILED;
 		} else {
 			p_err("trace: unknown option '%s'", opt);
