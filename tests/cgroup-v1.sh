@@ -176,6 +176,36 @@ if [ "$(value "$a")" -ge 1 ] && [ "$(value "$b")" -ge 1 ] && [ "$(value "${X#"$v
 else
 	bad "prometheus: $(grep "device=\"$d\"" "$work/m.prom" | grep pinned_wb) $(cat "$work/export.err")"
 fi
+
+# trace --cgroup from blkio cgroup A counts A's write back only: the two
+# pinned pages dirtied again, page 0 written back from A, page 64 from B.
+python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+for i in (0, 1):
+    os.pwrite(fd, os.urandom(4096), i * 64 * 4096)' "$D"
+sh -c 'echo $$ > "$1/cgroup.procs"; shift; exec "$@"' sh "$A" timeout 60 "$pb" trace --cgroup \
+	-d "$d" --json "$work/cg.json" -- python3 "$work/writeback.py" "$D" "$A" "$B" \
+	2> "$work/cg.err"
+status=$?
+check "trace --cgroup from $a: exit status 0 (got $status: $(head -c 300 "$work/cg.err"))" \
+	[ "$status" = 0 ]
+if python3 - "$work/cg.json" "/${A##*/}" "$hier" << 'PY'
+import json, sys
+j, a, hier = json.load(open(sys.argv[1])), sys.argv[2], int(sys.argv[3])
+assert j["cgroup"] == {"path": a, "hierarchy": hier}, j["cgroup"]
+assert j["metrics"]["pinned_wb_pages"] == 1, j["metrics"]
+assert j["metrics"]["write_count"] is None, j["metrics"]
+rows = [c["cgroup"] for d in j["devices"] for c in d["cgroups"]]
+assert rows == ["blkio:" + a], rows
+PY
+then
+	ok "trace --cgroup from $a: its one pinned page written back, not $b's; histograms null"
+else
+	bad "trace --cgroup: $(cat "$work/cg.json")"
+fi
+check "trace --cgroup: report valid pinbounce/1" \
+	python3 "$repo/tests/schema-check.py" --command trace "$work/cg.json"
+
 echo "$DISK 0" > "$H/blkio.throttle.write_bps_device"
 wait "$holder"
 holder=

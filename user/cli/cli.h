@@ -48,7 +48,8 @@ struct cmd {
 #define PB_TOP_USAGE	"pinbounce top [-d DISK] [interval]"
 #define PB_EXPORT_USAGE	\
 	"pinbounce export [--listen ADDR:PORT] [--textfile PATH [--interval SECS] [--once]]"
-#define PB_TRACE_USAGE	"pinbounce trace [-d DISK] [--json FILE] [--expect EXPR]... -- CMD [ARGS]"
+#define PB_TRACE_USAGE	\
+	"pinbounce trace [-d DISK] [--cgroup] [--json FILE] [--expect EXPR]... -- CMD [ARGS]"
 #define PB_PINS_USAGE	\
 	"pinbounce pins [-d DISK] [--expect EXPR]... [--check] [interval [count]]"
 

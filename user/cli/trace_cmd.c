@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pinbounce trace [-d DISK] [--json FILE] [--expect EXPR]... [--] CMD [ARGS]
+ * pinbounce trace [-d DISK] [--cgroup] [--json FILE] [--expect EXPR]... [--] CMD [ARGS]
  *
  * Attach the observers, run CMD, detach, and report what the bounce code
  * did meanwhile: a summary on stderr (CMD owns stdout), the report of
@@ -25,14 +25,18 @@
  * (PR_SET_PDEATHSIG): no command outlives its trace.
  */
 #define _GNU_SOURCE
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "blockdev.h"
@@ -41,6 +45,7 @@
 #include "report.h"
 #include "text.h"
 #include "expect.h"
+#include "cgroup2.h"
 
 #define TRACE_EXIT_EXPECT	124
 #define TRACE_EXIT_FAILED	125
@@ -133,7 +138,14 @@ struct run {
 	struct pb_span sp;
 	double duration;
 	__u64 dropped;		/* updates lost: the kinds that lose a figure */
+	/* --cgroup: the writes charged to CMD's cgroup, and those below it */
+	bool cgroup;
+	unsigned int hierarchy;	/* its hierarchy: 0 cgroup2, else v1 blkio's */
+	char cg_mnt[PATH_MAX], cg_rel[PATH_MAX];
 };
+
+/* Histograms are kept by disk, not by cgroup. */
+#define NO_CGROUP_HISTS	"unavailable: histograms are per disk, not per cgroup (--cgroup)"
 
 /*
  * Pinned page-cache pages written as they were to the disks, of those
@@ -164,7 +176,8 @@ static __u64 exposed_pages(const struct pb_span *sp)
 static bool unavailable(const struct run *r, const struct metric *m)
 {
 	return (m->src == M_COUNTER && !pb_counter_available(r->sp.o, m->counter)) ||
-	       (m->src == M_HIST && !r->sp.o->bounce && m->kind != PB_HIST_WRITE);
+	       (m->src == M_HIST && !r->sp.o->bounce && m->kind != PB_HIST_WRITE) ||
+	       (m->src == M_HIST && r->cgroup);
 }
 
 static double value_of(const struct run *r, const struct metric *m, const char **why)
@@ -179,7 +192,8 @@ static double value_of(const struct run *r, const struct metric *m, const char *
 	if (m->src == M_EXPOSED)
 		return exposed_pages(&r->sp);
 	if (unavailable(r, m)) {
-		*why = "unavailable: " PB_NO_BOUNCE;
+		*why = m->src == M_HIST && r->cgroup ? NO_CGROUP_HISTS :
+		       "unavailable: " PB_NO_BOUNCE;
 		return NAN;
 	}
 	if (m->src == M_COUNTER) {
@@ -374,12 +388,15 @@ static void summary(const struct run *r)
 {
 	__u32 devs[256];
 	unsigned int n = pb_snap_devices(r->sp.cur, r->sp.only, devs, ARRAY_SIZE(devs));
-	char name[64], shown[PB_TEXT_SIZE(64)];
+	char name[64], shown[PB_TEXT_SIZE(64)], cg[PB_TEXT_SIZE(256)];
 
 	fprintf(stderr, "pinbounce trace: %.3f s", r->duration);
 	summary_drops(r);
 	if (!r->sp.o->bounce)
 		fprintf(stderr, "; bounce decisions and cost unavailable: %s", PB_NO_BOUNCE);
+	if (r->cgroup)
+		fprintf(stderr, "; cgroup %s and below (latency, kept by disk, not shown)",
+			pb_text(cg, sizeof(cg), r->cg_rel));
 	fputc('\n', stderr);
 	for (unsigned int i = 0; i < n; i++) {
 		struct pb_obs_counters c;
@@ -405,10 +422,14 @@ static void summary(const struct run *r)
 				(unsigned long long)(c.passthrough_bios[0] +
 						     c.passthrough_bios[1]));
 			pb_span_hist(&r->sp, devs[i], PB_HIST_BOUNCE, &h);
-			if (h.count)
+			if (h.count && !r->cgroup)
 				fprintf(stderr, ", bounce p50 %.1f p99 %.1f us",
 					pb_hist_quantile(&h, 0.5) / 1e3,
 					pb_hist_quantile(&h, 0.99) / 1e3);
+		}
+		if (r->cgroup) {
+			fputc('\n', stderr);
+			continue;
 		}
 		/* all writes: those that bounced and those that did not */
 		pb_span_hist(&r->sp, devs[i], PB_HIST_WRITE, &h);
@@ -537,6 +558,92 @@ static int run_command(char **argv, int *status)
 	return 0;
 }
 
+/*
+ * --cgroup: the cgroup CMD's writes are charged to, which CMD inherits
+ * from trace.  The root's are the machine's: refused.
+ */
+static int cgroup_resolve(struct run *r)
+{
+	if (pb_cgroup_io_self(&r->hierarchy, r->cg_mnt, sizeof(r->cg_mnt), r->cg_rel,
+			      sizeof(r->cg_rel))) {
+		p_err("trace --cgroup: cannot find this process's cgroup: %s", strerror(errno));
+		return -1;
+	}
+	if (!strcmp(r->cg_rel, "/")) {
+		p_err("trace --cgroup: this process's writes are charged to the root cgroup (of blkio, or of cgroup2 where no cgroup above it enables io): they cannot be told apart from the machine's; run trace in a cgroup of its own (systemd-run --scope -p IOAccounting=yes, say)");
+		return -1;
+	}
+	return 0;
+}
+
+/* The cgroup ids (directory inode numbers) of the cgroup and those below. */
+static __u64 *cg_ids;
+static unsigned int cg_nids, cg_cap;
+
+static int collect_id(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)path;
+	(void)ftw;
+	if (flag != FTW_D)
+		return 0;
+	if (cg_nids == cg_cap) {
+		unsigned int cap = cg_cap ? 2 * cg_cap : 64;
+		__u64 *more = realloc(cg_ids, cap * sizeof(*more));
+
+		if (!more)
+			return -1;
+		cg_ids = more;
+		cg_cap = cap;
+	}
+	cg_ids[cg_nids++] = st->st_ino;
+	return 0;
+}
+
+/* The rows of @s that are not the cgroup's, or below it, taken out. */
+static void rows_only(const struct run *r, struct pb_obs_snap *s)
+{
+	unsigned int m = 0;
+
+	for (unsigned int i = 0; i < s->nrows; i++) {
+		const struct pb_obs_key *k = &s->rows[i].key;
+		bool mine = false;
+
+		for (unsigned int j = 0; j < cg_nids && !mine; j++)
+			mine = k->hierarchy == r->hierarchy && k->cgroup_id == cg_ids[j];
+		if (mine)
+			s->rows[m++] = s->rows[i];
+	}
+	s->nrows = m;
+}
+
+/* --cgroup: the counters of the cgroup and those below it, as CMD left it. */
+static int cgroup_only(const struct run *r, struct pb_obs_snap *base, struct pb_obs_snap *cur)
+{
+	char path[2 * PATH_MAX];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s%s", r->cg_mnt, r->cg_rel);
+	cg_nids = 0;
+	ret = nftw(path, collect_id, 16, FTW_PHYS | FTW_MOUNT);
+	if (ret) {
+		p_err("trace --cgroup: cannot walk %s: %s", path,
+		      ret < 0 ? strerror(errno) : "out of memory");
+		free(cg_ids);
+		cg_ids = NULL;
+		cg_cap = 0;
+		return -1;
+	}
+	rows_only(r, base);
+	rows_only(r, cur);
+	/* kept by disk: none is the cgroup's */
+	base->nhists = 0;
+	cur->nhists = 0;
+	free(cg_ids);
+	cg_ids = NULL;
+	cg_cap = 0;
+	return 0;
+}
+
 int pb_trace_help(FILE *out)
 {
 	char *text = NULL;
@@ -547,9 +654,11 @@ int pb_trace_help(FILE *out)
 	if (!f)
 		return PB_EXIT_ERROR;
 	fprintf(f,
-		"Usage: pinbounce trace [-d DISK] [--json FILE] [--expect EXPR]... [--] CMD [ARGS]\n"
+		"Usage: pinbounce trace [-d DISK] [--cgroup] [--json FILE] [--expect EXPR]... [--] CMD [ARGS]\n"
 		"\n"
-		"(--json=FILE and --expect=EXPR too.)\n"
+		"(--json=FILE and --expect=EXPR too.)  --cgroup: count only the writes charged\n"
+		"to CMD's cgroup (trace's own) and those below it; histograms, kept by disk,\n"
+		"are then unavailable.\n"
 		"\n"
 		"EXPR is 'METRIC OP NUMBER', OP one of < <= > >= == !=, METRIC one of:\n");
 	metrics_init();
@@ -607,6 +716,10 @@ int do_trace(int argc, char **argv)
 		argv++;
 		if (!strcmp(opt, "--"))
 			break;
+		if (!strcmp(opt, "--cgroup")) {
+			r.cgroup = true;
+			continue;
+		}
 		if (!eq && !argc) {
 			p_err("trace: %s needs an argument", opt);
 			return usage();
@@ -640,6 +753,8 @@ int do_trace(int argc, char **argv)
 	/* A report that cannot be written is known before the command runs. */
 	if (json_file && pb_output_check(json_file))
 		return TRACE_EXIT_FAILED;
+	if (r.cgroup && cgroup_resolve(&r))
+		return TRACE_EXIT_FAILED;
 	if (pb_obs_open(&o))
 		return TRACE_EXIT_FAILED;
 	r.sp.o = &o;
@@ -653,6 +768,11 @@ int do_trace(int argc, char **argv)
 		return TRACE_EXIT_FAILED;
 	}
 	pb_obs_close(&o);
+	if (r.cgroup && cgroup_only(&r, &base, &cur)) {
+		pb_obs_snap_free(&base);
+		pb_obs_snap_free(&cur);
+		return TRACE_EXIT_FAILED;
+	}
 	r.duration = cur.time - base.time;
 	for (int i = 0; i < PB_NR_DROPS; i++)
 		if (pb_drop_loses[i])
@@ -674,7 +794,10 @@ int do_trace(int argc, char **argv)
 	json_object_set_new(doc, "expectations", results);
 	json_object_set_new(doc, "dropped_updates", pb_json_dropped(&r.sp));
 	json_object_set_new(doc, "devices", pb_json_devices(&r.sp, PB_J_TOTAL | PB_J_CGROUPS |
-							    PB_J_HISTS));
+							    (r.cgroup ? 0 : PB_J_HISTS)));
+	json_object_set_new(doc, "cgroup", !r.cgroup ? json_null() :
+			    json_pack("{s:o,s:i}", "path", pb_json_text(r.cg_rel),
+				      "hierarchy", (int)r.hierarchy));
 	if (WIFSIGNALED(status))
 		ret = 128 + WTERMSIG(status);
 	else if (WEXITSTATUS(status))

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,95 @@ int pb_cgroup_v1_open(const char *controller, unsigned int *hierarchy, char *pat
 	if (fd < 0)
 		errno = ENOENT;
 	return fd;
+}
+
+/*
+ * This process's cgroup in the hierarchy whose /proc/self/cgroup line
+ * names @controller ("" for cgroup2's "0::" line), into @rel; 0 or -1.
+ */
+static int self_cgroup(const char *controller, char *rel, size_t size)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char *line = NULL, *ctl, *path;
+	size_t cap = 0;
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	while (ret && getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		ctl = strchr(line, ':');
+		path = ctl ? strchr(ctl + 1, ':') : NULL;
+		if (!path)
+			continue;
+		*path++ = '\0';
+		ctl++;
+		if ((*controller ? has_word(ctl, controller) : !strcmp(line, "0") && !*ctl) &&
+		    path[0] == '/' && strlen(path) < size) {
+			snprintf(rel, size, "%s", path);
+			ret = 0;
+		}
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+/* Whether the io controller is enabled for the children of @dir (@dirfd). */
+static bool io_below(int dirfd, const char *dir)
+{
+	char path[PATH_MAX], buf[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", *dir ? dir : ".");
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	for (char *w = strtok(buf, "\t\n "); w; w = strtok(NULL, "\t\n "))
+		if (!strcmp(w, "io"))
+			return true;
+	return false;
+}
+
+int pb_cgroup_io_self(unsigned int *hierarchy, char *mnt, size_t mnt_size, char *rel,
+		      size_t rel_size)
+{
+	int fd = pb_cgroup_v1_open("blkio", hierarchy, mnt, mnt_size);
+
+	if (fd >= 0) {
+		close(fd);
+		if (self_cgroup("blkio", rel, rel_size))
+			return -1;
+		return 0;
+	}
+	*hierarchy = 0;
+	fd = pb_cgroup2_open(mnt, mnt_size);
+	if (fd < 0)
+		return -1;
+	if (self_cgroup("", rel, rel_size)) {
+		close(fd);
+		return -1;
+	}
+	/* up to the first cgroup whose parent gives its children io */
+	while (strcmp(rel, "/")) {
+		char *slash = strrchr(rel, '/');
+
+		*slash = '\0';
+		if (io_below(fd, rel + 1)) {
+			*slash = '/';
+			break;
+		}
+		if (slash == rel)
+			snprintf(rel, rel_size, "/");
+	}
+	close(fd);
+	return 0;
 }
 
 bool pb_cgroup_init_ns(void)

@@ -25,6 +25,17 @@ int pb_cgroup_v1_open(const char *controller, unsigned int *hierarchy, char *pat
 		      size_t size);
 
 /*
+ * The cgroup the block layer charges this process's writes to: on a host
+ * whose blkio is cgroup v1, its blkio cgroup (*@hierarchy: blkio's id);
+ * else its cgroup2 cgroup or, where the io controller is not enabled
+ * there, the nearest ancestor where it is (*@hierarchy: 0).  Its path
+ * from the root of its hierarchy in @rel, the mount's in @mnt; 0, or -1
+ * with errno.
+ */
+int pb_cgroup_io_self(unsigned int *hierarchy, char *mnt, size_t mnt_size, char *rel,
+		      size_t rel_size);
+
+/*
  * Whether this process is in the initial cgroup namespace, where cgroup
  * paths are the kernel's own; false when that cannot be told.
  */
