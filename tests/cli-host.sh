@@ -215,6 +215,31 @@ check "trace --json FILE -j -- echo -j: the report in FILE, -j echoed ($status)"
 	      grep -qx -- -j out'
 rm -f trace.json
 
+# --- top on an 80x24 terminal ---------------------------------------------
+# Every column and the whole keys line within 80 columns: the last title,
+# BWRp99, and the last key, W:p99, whole (a line wider than the window is
+# cut).  In tmux, as an operator's terminal; q ends it with status 0.
+if command -v tmux > /dev/null; then
+	sock=pb-top-$$
+	tmux -L "$sock" new-session -d -s top -x 80 -y 24 \
+		"TERM=screen $pb top 0.5; echo status=\$? > $PWD/top.status; sleep 30"
+	for _ in $(seq 50); do
+		tmux -L "$sock" capture-pane -p -t top > top.cap 2> /dev/null
+		grep -q '^DEVICE' top.cap && grep -q 'total' top.cap && break
+		sleep 0.2
+	done
+	tmux -L "$sock" send-keys -t top q
+	for _ in $(seq 50); do [ -s top.status ] && break; sleep 0.1; done
+	tmux -L "$sock" kill-server 2> /dev/null
+	check "top at 80x24: the header's last column whole ($(grep '^DEVICE' top.cap))" \
+		grep -q '^DEVICE .* BWRp99 *$' top.cap
+	check "top at 80x24: the keys line whole ($(sed -n 2p top.cap))" \
+		eval 'sed -n 2p top.cap | grep -q "W:p99 *$"'
+	check "top: q, status 0 ($(cat top.status 2> /dev/null))" grep -qx status=0 top.status
+else
+	bad "top at 80x24: no tmux"
+fi
+
 # --- status: what works on this kernel -----------------------------------
 # Found by loading the programs: on this host's kernel (no series) no
 # bounce, exposure and write latency yes, and pin tracking as pins finds

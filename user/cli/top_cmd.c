@@ -80,9 +80,20 @@ static void cols_init(void)
 		cols[nr_cols++] = hists[i];
 }
 
-/* Titles have at most NUM_W - 2 characters: room for the sort mark and a space. */
-#define DEV_W	10	/* the device name column; every other one is NUM_W */
+/*
+ * Column widths, within 80 columns: the device name's, the counters' and
+ * the p99s' (at most 6 characters: "66.8ms", "999ms", "9.99s").  Titles
+ * have at most the width - 2 characters: room for the sort mark and a
+ * space.
+ */
+#define DEV_W	10
 #define NUM_W	8
+#define HIST_W	7
+
+static int col_w(int col)
+{
+	return col == COL_DEV ? DEV_W : cols[col].is_hist ? HIST_W : NUM_W;
+}
 
 /* One device: what its two rows show and what it sorts by. */
 struct dev_row {
@@ -235,10 +246,16 @@ static const char *fmt_time(char *buf, size_t size, double ns)
 		snprintf(buf, size, "%.1fus", us);
 	else if (us < 1e3)
 		snprintf(buf, size, "%.0fus", us);
-	else if (us < 1e6)
+	else if (us < 1e5)
 		snprintf(buf, size, "%.1fms", us / 1e3);
-	else
+	else if (us < 1e6)
+		snprintf(buf, size, "%.0fms", us / 1e3);
+	else if (us < 1e7)
 		snprintf(buf, size, "%.2fs", us / 1e6);
+	else if (us < 1e8)
+		snprintf(buf, size, "%.1fs", us / 1e6);
+	else
+		snprintf(buf, size, "%.0fs", us / 1e6);
 	return buf;
 }
 
@@ -370,7 +387,7 @@ static __printf(3, 4) void put(int row, attr_t attr, const char *fmt, ...)
 }
 
 static const char keys_help[] =
-	"q:quit r:reverse </>:column d:DEVICE p:PIN g:PAGE b:BNC m:MiB t:PASS x:PINWB c,w,W:p99";
+	"q:quit r:reverse <>:col d:DEV p:PIN g:PAGE b:BNC m:MiB t:PASS x:PINWB c,w,W:p99";
 
 static const char *sort_order(const struct top *t)
 {
@@ -426,7 +443,7 @@ static void draw_cell(char *line, size_t size, int col, const struct top *t, con
 		s = fmt_mib(buf, sizeof(buf), v[col]);
 	else
 		s = fmt_num(buf, sizeof(buf), v[col], rate);
-	snprintf(line + len, size - len, "%*s", NUM_W, s);
+	snprintf(line + len, size - len, "%*s", col_w(col), s);
 }
 
 /* The device table from @row, in at most @space rows. */
@@ -444,7 +461,7 @@ static void draw_devices(struct top *t, int row, int space)
 
 		snprintf(title, sizeof(title), "%s%s", t->sort == col ? "*" : "", cols[col].title);
 		snprintf(line + len, sizeof(line) - len, col == COL_DEV ? "%-*s" : "%*s",
-			 col == COL_DEV ? DEV_W : NUM_W, title);
+			 col_w(col), title);
 	}
 	put(row++, A_REVERSE, "%s", line);
 	space--;
