@@ -17,6 +17,9 @@ BUILD      := build
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+# /etc for PREFIX=/usr (a distribution's), else PREFIX/etc.
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+DOCDIR     ?= $(PREFIX)/share/doc/pinbounce
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
 CC         ?= gcc
@@ -168,12 +171,19 @@ install: $(BUILD)/pinbounce $(BUILD)/pinforce
 	ln -sf pinbounce "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/pinforce"
 	install -d $(BUILD)/systemd "$(DESTDIR)$(UNITDIR)"
 	for unit in pinbounce-policy.service pinbounce-exporter.service; do \
-		sed 's|@SBINDIR@|$(PREFIX)/sbin|g' dist/systemd/$$unit > $(BUILD)/systemd/$$unit || exit 1; \
+		sed 's|@SBINDIR@|$(PREFIX)/sbin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+			dist/systemd/$$unit > $(BUILD)/systemd/$$unit || exit 1; \
 		install -m 0644 $(BUILD)/systemd/$$unit "$(DESTDIR)$(UNITDIR)/" || exit 1; \
 	done
-	install -d "$(DESTDIR)/etc/pinbounce"
-	test -e "$(DESTDIR)/etc/pinbounce/pinbounce.policy" || \
-		install -m 0644 dist/pinbounce.policy "$(DESTDIR)/etc/pinbounce/pinbounce.policy"
+	install -d "$(DESTDIR)$(SYSCONFDIR)/pinbounce" "$(DESTDIR)$(SYSCONFDIR)/default"
+	test -e "$(DESTDIR)$(SYSCONFDIR)/pinbounce/pinbounce.policy" || \
+		install -m 0644 dist/pinbounce.policy "$(DESTDIR)$(SYSCONFDIR)/pinbounce/pinbounce.policy"
+	test -e "$(DESTDIR)$(SYSCONFDIR)/default/pinbounce-exporter" || \
+		install -m 0644 dist/default/pinbounce-exporter \
+			"$(DESTDIR)$(SYSCONFDIR)/default/pinbounce-exporter"
+	install -d "$(DESTDIR)$(DOCDIR)/examples"
+	install -m 0644 README.md doc/pinbounce-1.schema.json "$(DESTDIR)$(DOCDIR)/"
+	install -m 0644 dist/pinbounce.policy "$(DESTDIR)$(DOCDIR)/examples/"
 
 $(BUILD)/tests/pinwrite: tests/vm/pinwrite.c include/pinfix.h | $(BUILD)/tests
 	$(msg) CC $@

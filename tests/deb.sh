@@ -58,7 +58,10 @@ for f in /usr/sbin/pinbounce /usr/sbin/pinforce \
 	/usr/share/bash-completion/completions/pinforce \
 	/lib/systemd/system/pinbounce-policy.service \
 	/lib/systemd/system/pinbounce-exporter.service \
-	/etc/pinbounce/pinbounce.policy /usr/share/doc/pinbounce/copyright; do
+	/etc/pinbounce/pinbounce.policy /usr/share/doc/pinbounce/copyright \
+	/etc/default/pinbounce-exporter /usr/share/doc/pinbounce/README.md.gz \
+	/usr/share/doc/pinbounce/pinbounce-1.schema.json \
+	/usr/share/doc/pinbounce/examples/pinbounce.policy; do
 	check "the package holds $f" grep -qx "$f" "$work/files"
 done
 check "nothing under /usr/local" bash -c "! grep -q '^/usr/local' '$work/files'"
@@ -66,13 +69,28 @@ check "nothing under /usr/local" bash -c "! grep -q '^/usr/local' '$work/files'"
 dpkg-deb -e "$deb" "$work/control"
 check "the example policy is a conffile" \
 	grep -qx /etc/pinbounce/pinbounce.policy "$work/control/conffiles"
-# dh_installsystemd --no-enable --no-start: the units are enabled again on
-# an upgrade only if they were (debian-installed), never started.
+# The units are enabled again on an upgrade only if they were
+# (debian-installed); deb-systemd-invoke starts no disabled unit.
 for unit in pinbounce-policy.service pinbounce-exporter.service; do
 	check "postinst: $unit enabled only where it was before" \
 		grep -q "deb-systemd-helper debian-installed '$unit'" "$work/control/postinst"
 done
-check "postinst: no unit started" bash -c "! grep -q 'deb-systemd-invoke' '$work/control/postinst'"
+# An upgrade keeps protection on: no script stops the policy unit (its
+# stop detaches the policy) but prerm on remove; postinst only "start"s
+# it, which leaves an active oneshot unit alone; the exporter is restarted
+# on upgrade ($2, the old version, set), started on a first install.
+check "no preinst: nothing stopped before an upgrade" [ ! -e "$work/control/preinst" ]
+check "prerm: the policy unit stopped on remove only" \
+	bash -c "grep -B1 \"deb-systemd-invoke stop 'pinbounce-policy.service'\" '$work/control/prerm' |
+		 grep -q '\"\$1\" = remove'"
+check "postinst: the policy unit never restarted, only started" \
+	bash -c "grep -q \"deb-systemd-invoke start 'pinbounce-policy.service'\" '$work/control/postinst' &&
+		 ! grep -q \"restart.*pinbounce-policy\" '$work/control/postinst'"
+check "postinst: the exporter restarted on upgrade" \
+	bash -c "grep -q '_dh_action=restart' '$work/control/postinst' &&
+		 grep -q \"deb-systemd-invoke \\\$_dh_action 'pinbounce-exporter.service'\" '$work/control/postinst'"
+check "/etc/default/pinbounce-exporter is a conffile" \
+	grep -qx /etc/default/pinbounce-exporter "$work/control/conffiles"
 
 dpkg-deb -x "$deb" "$work/root"
 out=$("$work/root/usr/sbin/pinbounce" --version 2>&1)

@@ -400,7 +400,9 @@ for unit in "${units[@]}"; do
 		bad "$prefix/lib/systemd/system/$unit: not installed"
 		continue
 	fi
-	execs=$(grep -E '^Exec[A-Za-z]*=' "$file" | sed 's/^[^=]*=[-@:+!]*//' | cut -d' ' -f1 | sort -u)
+	# what it runs, but the policy unit's condition (checked below)
+	execs=$(grep -E '^Exec(Start|Reload|Stop)[A-Za-z]*=' "$file" | sed 's/^[^=]*=[-@:+!]*//' |
+		cut -d' ' -f1 | sort -u)
 	if [ "$execs" = "$prefix/sbin/pinbounce" ]; then
 		ok "$unit: runs $prefix/sbin/pinbounce"
 	else
@@ -418,6 +420,7 @@ policy_unit=$unitdir/pinbounce-policy.service
 if [ -f "$policy_unit" ]; then
 	missing=""
 	for line in 'Type=oneshot' 'RemainAfterExit=yes' 'ConditionPathExists=/etc/pinbounce/pinbounce.policy' \
+		'ExecCondition=/bin/grep -qE " blk_pin_bounce_decide$" /proc/kallsyms' \
 		"ExecStart=$prefix/sbin/pinbounce policy load /etc/pinbounce/pinbounce.policy" \
 		"ExecReload=$prefix/sbin/pinbounce policy load /etc/pinbounce/pinbounce.policy" \
 		"ExecStop=$prefix/sbin/pinbounce detach" 'ReadWritePaths=/sys/fs/bpf' \
@@ -430,15 +433,44 @@ if [ -f "$policy_unit" ]; then
 		bad "pinbounce-policy.service lacks$missing"
 	fi
 fi
-exporter_unit=$unitdir/pinbounce-exporter.service
-if [ -f "$exporter_unit" ]; then
-	if grep -qxF "ExecStart=$prefix/sbin/pinbounce export --listen $default_listen" \
-		"$exporter_unit" && grep -qxF 'Restart=on-failure' "$exporter_unit"; then
-		ok "pinbounce-exporter.service: export --listen $default_listen (the command's default)"
-	else
-		bad "pinbounce-exporter.service: no 'ExecStart=... export --listen $default_listen' or no Restart=on-failure"
-	fi
+# On a kernel without the hook the policy unit is skipped, not failed: its
+# ExecCondition= exits 1 (1 to 254 skip the unit), and 0 where the hook is.
+if [ -f "$policy_unit" ]; then
+	hook=$("$pb" -j status | python3 -c 'import json, sys; print(int(json.load(sys.stdin)["kernel_hook"]))')
+	status=0
+	/bin/grep -qE " blk_pin_bounce_decide$" /proc/kallsyms || status=$?
+	check "pinbounce-policy.service: ExecCondition= exits $((1 - hook)) on this kernel (hook: $hook, got $status)" \
+		[ "$status" = $((1 - hook)) ]
 fi
+exporter_unit=$unitdir/pinbounce-exporter.service
+defaults=$root/etc/default/pinbounce-exporter
+if [ -f "$exporter_unit" ]; then
+	if grep -qxF "ExecStart=$prefix/sbin/pinbounce export \$PINBOUNCE_EXPORTER_ARGS" \
+		"$exporter_unit" && grep -qxF 'Restart=on-failure' "$exporter_unit" &&
+	   grep -qxF 'EnvironmentFile=-/etc/default/pinbounce-exporter' "$exporter_unit" &&
+	   grep -qxF "Environment=\"PINBOUNCE_EXPORTER_ARGS=--listen $default_listen\"" \
+		"$exporter_unit"; then
+		ok "pinbounce-exporter.service: export \$PINBOUNCE_EXPORTER_ARGS from /etc/default/pinbounce-exporter, --listen $default_listen without it"
+	else
+		bad "pinbounce-exporter.service: $(grep -E '^(ExecStart|Environment)' "$exporter_unit")"
+	fi
+	check "/etc/default/pinbounce-exporter: --listen $default_listen (the command's default)" \
+		bash -c ". '$defaults' && [ \"\$PINBOUNCE_EXPORTER_ARGS\" = '--listen $default_listen' ]"
+fi
+for f in README.md pinbounce-1.schema.json examples/pinbounce.policy; do
+	check "the documentation: $prefix/share/doc/pinbounce/$f" \
+		cmp -s "$root$prefix/share/doc/pinbounce/$f" \
+		"$repo/$(case $f in README.md) echo README.md ;; *.json) echo doc/$f ;; *) echo dist/pinbounce.policy ;; esac)"
+done
+# PREFIX=/usr/local: its own etc, which the units name.
+make -s --no-print-directory install DESTDIR="$tmp/local" PREFIX=/usr/local > "$tmp/make.out" 2>&1 ||
+	bad "make install PREFIX=/usr/local: $(cat "$tmp/make.out")"
+check "make install PREFIX=/usr/local: nothing in /etc, the policy in /usr/local/etc" \
+	bash -c "[ ! -e '$tmp/local/etc' ] && [ -f '$tmp/local/usr/local/etc/pinbounce/pinbounce.policy' ] &&
+		 [ -f '$tmp/local/usr/local/etc/default/pinbounce-exporter' ]"
+check "make install PREFIX=/usr/local: the policy unit loads /usr/local/etc/pinbounce/pinbounce.policy" \
+	grep -qx 'ExecStart=/usr/local/sbin/pinbounce policy load /usr/local/etc/pinbounce/pinbounce.policy' \
+	"$tmp/local/usr/local/lib/systemd/system/pinbounce-policy.service"
 # man: the Documentation= pages, found among those installed
 if out=$(MANPATH="$root$prefix/share/man" SYSTEMD_LOG_COLOR=0 \
 	systemd-analyze verify "${units[@]/#/$tmp/units/}" 2>&1) && [ -z "$out" ]; then

@@ -7,6 +7,9 @@ both_disks 64
 cleanup "$PB detach"
 
 expect "status: kernel hook" True "$("$PB" -j status | json 'j["kernel_hook"]')"
+# what pinbounce-policy.service's ExecCondition= runs: 0 here, the unit starts
+/bin/grep -qE " blk_pin_bounce_decide$" /proc/kallsyms ||
+	fail "the policy unit's condition: no blk_pin_bounce_decide in /proc/kallsyms"
 expect "status: attached before load" False "$("$PB" -j status | json 'j["attached"]')"
 
 cat > "$WORK/p1" <<POLICY
