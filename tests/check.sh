@@ -66,6 +66,9 @@ result $? export-host
 tests/export-attack.sh
 result $? export-attack
 
+tests/prom-rules.sh
+result $? prom-rules
+
 tests/install.sh
 result $? install
 

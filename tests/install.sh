@@ -457,10 +457,11 @@ if [ -f "$exporter_unit" ]; then
 	check "/etc/default/pinbounce-exporter: --listen $default_listen (the command's default)" \
 		bash -c ". '$defaults' && [ \"\$PINBOUNCE_EXPORTER_ARGS\" = '--listen $default_listen' ]"
 fi
-for f in README.md pinbounce-1.schema.json examples/pinbounce.policy; do
-	check "the documentation: $prefix/share/doc/pinbounce/$f" \
-		cmp -s "$root$prefix/share/doc/pinbounce/$f" \
-		"$repo/$(case $f in README.md) echo README.md ;; *.json) echo doc/$f ;; *) echo dist/pinbounce.policy ;; esac)"
+for f in README.md:README.md pinbounce-1.schema.json:doc/pinbounce-1.schema.json \
+	examples/pinbounce.policy:dist/pinbounce.policy \
+	examples/pinbounce.rules.yml:dist/prometheus/pinbounce.rules.yml; do
+	check "the documentation: $prefix/share/doc/pinbounce/${f%%:*}" \
+		cmp -s "$root$prefix/share/doc/pinbounce/${f%%:*}" "$repo/${f#*:}"
 done
 # PREFIX=/usr/local: its own etc, which the units name.
 make -s --no-print-directory install DESTDIR="$tmp/local" PREFIX=/usr/local > "$tmp/make.out" 2>&1 ||
