@@ -184,7 +184,7 @@ install: $(BUILD)/pinbounce $(BUILD)/pinforce
 	install -d "$(DESTDIR)$(DOCDIR)/examples"
 	install -m 0644 README.md doc/pinbounce-1.schema.json "$(DESTDIR)$(DOCDIR)/"
 	install -m 0644 dist/pinbounce.policy dist/prometheus/pinbounce.rules.yml \
-		"$(DESTDIR)$(DOCDIR)/examples/"
+		dist/grafana/pinbounce.json "$(DESTDIR)$(DOCDIR)/examples/"
 
 $(BUILD)/tests/pinwrite: tests/vm/pinwrite.c include/pinfix.h | $(BUILD)/tests
 	$(msg) CC $@

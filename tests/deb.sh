@@ -62,7 +62,8 @@ for f in /usr/sbin/pinbounce /usr/sbin/pinforce \
 	/etc/default/pinbounce-exporter /usr/share/doc/pinbounce/README.md.gz \
 	/usr/share/doc/pinbounce/pinbounce-1.schema.json \
 	/usr/share/doc/pinbounce/examples/pinbounce.policy \
-	/usr/share/doc/pinbounce/examples/pinbounce.rules.yml; do
+	/usr/share/doc/pinbounce/examples/pinbounce.rules.yml \
+	/usr/share/doc/pinbounce/examples/pinbounce.json; do
 	check "the package holds $f" grep -qx "$f" "$work/files"
 done
 check "nothing under /usr/local" bash -c "! grep -q '^/usr/local' '$work/files'"

@@ -459,7 +459,8 @@ if [ -f "$exporter_unit" ]; then
 fi
 for f in README.md:README.md pinbounce-1.schema.json:doc/pinbounce-1.schema.json \
 	examples/pinbounce.policy:dist/pinbounce.policy \
-	examples/pinbounce.rules.yml:dist/prometheus/pinbounce.rules.yml; do
+	examples/pinbounce.rules.yml:dist/prometheus/pinbounce.rules.yml \
+	examples/pinbounce.json:dist/grafana/pinbounce.json; do
 	check "the documentation: $prefix/share/doc/pinbounce/${f%%:*}" \
 		cmp -s "$root$prefix/share/doc/pinbounce/${f%%:*}" "$repo/${f#*:}"
 done

@@ -225,6 +225,34 @@ p99=$(value "histogram_quantile(0.99, sum by (le) (pinbounce_write_latency_secon
 python3 -c "import math, sys; v = float(sys.argv[1]); sys.exit(not (v > 0 and math.isfinite(v)))" \
 	"$p99" 2> /dev/null || fail "prometheus: $nb: write p99 is not a number: $p99"
 echo "ok: prometheus: $nb: p99 write latency, bounced or not = $p99 s"
+
+# The Grafana dashboard: pinned writes again while Prometheus scrapes, then
+# every panel's query (its variables: all instances, a 10 minute rate
+# window) returns series, and at least one number (a rate or quantile of
+# nothing is NaN).
+in_cgroup pbexport "$BIN/pinwrite" -p $PAGES -r $ROUNDS "/dev/$sd" > /dev/null &
+a=$!
+in_cgroup pbexport "$BIN/pinwrite" -p $PAGES -r $ROUNDS "/dev/$nb" > /dev/null &
+b=$!
+wait $a
+wait $b
+sync
+sleep 3	# two scrapes after the last completions
+n=0
+while IFS= read -r q; do
+	r=$(query "$q")
+	n=$((n + 1))
+	echo "$r" | python3 -c 'import json, math, sys
+r = json.load(sys.stdin)
+sys.exit(not (r and any(math.isfinite(float(s["value"][1])) for s in r)))' 2> /dev/null ||
+		fail "dashboard: no data for $q: $r"
+	echo "ok: dashboard: $q: $(echo "$r" | json 'len(j)') series"
+done < <(python3 -c 'import json, sys
+for p in json.load(open(sys.argv[1]))["panels"]:
+    for t in p["targets"]:
+        print(t["expr"].replace("$instance", ".*").replace("$__rate_interval", "10m"))' \
+	"$REPO/dist/grafana/pinbounce.json")
+[ "$n" -ge 10 ] || fail "dashboard: only $n queries"
 kill -TERM "$prom"
 wait "$prom" || true
 
