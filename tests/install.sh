@@ -473,6 +473,19 @@ check "make install PREFIX=/usr/local: nothing in /etc, the policy in /usr/local
 check "make install PREFIX=/usr/local: the policy unit loads /usr/local/etc/pinbounce/pinbounce.policy" \
 	grep -qx 'ExecStart=/usr/local/sbin/pinbounce policy load /usr/local/etc/pinbounce/pinbounce.policy' \
 	"$tmp/local/usr/local/lib/systemd/system/pinbounce-policy.service"
+# systemd-analyze security: what each unit's comment says it scores, and
+# the policy unit (which a patched kernel runs at boot) below 2.0.
+for unit in "${units[@]}"; do
+	said=$(sed -n 's/^# systemd-analyze security: \([0-9.]*\)\..*/\1/p' "$unitdir/$unit")
+	got=$(systemd-analyze security --offline=true --root="$root" "$unitdir/$unit" 2>&1 |
+	      sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+	check "$unit: systemd-analyze security $got, as its comment says (${said:-none})" \
+		[ -n "$got" -a "$got" = "$said" ]
+done
+check "pinbounce-policy.service: exposure below 2.0" \
+	python3 -c 'import sys; sys.exit(not float(sys.argv[1]) < 2.0)' \
+	"$(systemd-analyze security --offline=true --root="$root" "$unitdir/pinbounce-policy.service" 2>&1 |
+	   sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')"
 # man: the Documentation= pages, found among those installed
 if out=$(MANPATH="$root$prefix/share/man" SYSTEMD_LOG_COLOR=0 \
 	systemd-analyze verify "${units[@]/#/$tmp/units/}" 2>&1) && [ -z "$out" ]; then
