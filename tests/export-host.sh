@@ -513,6 +513,8 @@ first_exposure() {
 	wait_http "$url/" "$pid" || { bad "the exporter did not answer on $url"; return; }
 	first=$work/first.prom
 	curl -s -o "$first" "$url/metrics"
+	check "first scrape: promtool takes it (every device's families, each HELP once)" \
+		bash -c "promtool check metrics < '$first' > /dev/null 2>&1"
 	check "first scrape: $fxloop needs stable writes, gauge 1" \
 		grep -qx "pinbounce_device_stable_writes{device=\"$fxloop\"} 1" "$first"
 	check "first scrape: $fxloop's exposed pages exist, at 0" \

@@ -158,7 +158,7 @@ static int self_cgroup(const char *controller, char *rel, size_t size)
 		if (!path)
 			continue;
 		*path++ = '\0';
-		ctl++;
+		*ctl++ = '\0';
 		if ((*controller ? has_word(ctl, controller) : !strcmp(line, "0") && !*ctl) &&
 		    path[0] == '/' && strlen(path) < size) {
 			snprintf(rel, size, "%s", path);

@@ -252,24 +252,34 @@ static const struct family exposed = {
 	"Page-cache pages written back while pinned for DMA, as they were (not bounced), to a device that needs stable writes: pinbounce_pinned_wb_pages_total of such a device, added up over cgroups. Without the bounce, each is a write that may fail its integrity check or store bytes that do not match their checksum.",
 };
 
-/* Per device: whether it needs stable writes, and its exposed pages. */
+/*
+ * Per device: whether it needs stable writes, then the exposed pages of
+ * those that do: each family whole, its HELP and TYPE once.
+ */
 static void put_exposure(struct out *w, const struct crow *rows, unsigned int n)
 {
-	for (unsigned int r = 0; r < n; r++) {
-		struct labels l = {};
-		__u64 sum = 0;
-		bool stable;
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned int r = 0; r < n; r++) {
+			struct labels l = {};
+			__u64 sum = 0;
+			bool stable;
 
-		/* rows are sorted by device name: the first of each */
-		if (r && !strcmp(rows[r].device, rows[r - 1].device))
-			continue;
-		stable = pb_dev_stable(rows[r].dev);
-		for (unsigned int i = r; i < n && !strcmp(rows[i].device, rows[r].device); i++)
-			sum += rows[i].c.pinned_wb_pages;
-		prom_label(&l, "device", rows[r].device);
-		prom_sample_u64(w, &stable_writes, &l, stable);
-		if (stable)
+			/* rows are sorted by device name: the first of each */
+			if (r && !strcmp(rows[r].device, rows[r - 1].device))
+				continue;
+			stable = pb_dev_stable(rows[r].dev);
+			prom_label(&l, "device", rows[r].device);
+			if (!pass) {
+				prom_sample_u64(w, &stable_writes, &l, stable);
+				continue;
+			}
+			if (!stable)
+				continue;
+			for (unsigned int i = r; i < n && !strcmp(rows[i].device, rows[r].device);
+			     i++)
+				sum += rows[i].c.pinned_wb_pages;
 			prom_sample_u64(w, &exposed, &l, sum);
+		}
 	}
 }
 
