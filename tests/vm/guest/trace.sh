@@ -88,7 +88,9 @@ cleanup "rmdir /sys/fs/cgroup/tcg/mine /sys/fs/cgroup/tcg/other /sys/fs/cgroup/t
 for cg in "" tcg; do
 	echo "+memory +io" > "/sys/fs/cgroup/$cg/cgroup.subtree_control"
 done
-in_cgroup tcg/other "$BIN/pinwrite" -p $PAGES -r 400 "/dev/$sd" > /dev/null &
+# (not in_cgroup in the background: $! would be the subshell, not pinwrite)
+bash -c 'echo $$ > /sys/fs/cgroup/tcg/other/cgroup.procs && exec "$@"' sh \
+	"$BIN/pinwrite" -p $PAGES -r 400 "/dev/$sd" > /dev/null &
 other=$!
 cleanup "kill $other 2> /dev/null || true"
 sleep 1
