@@ -68,7 +68,7 @@ usage 2 "expected ADDR:PORT" --listen 127.0.0.1
 usage 2 "the port '99999' is not a number from 1 to 65535" --listen 127.0.0.1:99999
 usage 2 "the port 'http' is not a number" --listen 127.0.0.1:http
 usage 2 "'300.1.1.1' is not an IPv4 address" --listen 300.1.1.1:9435
-usage 2 "'localhost' is not an IPv4 address" --listen localhost:9435
+usage 2 "'example.com' is not an IPv4 address" --listen example.com:9435
 usage 2 "an IPv6 address goes in brackets" --listen ::1:9435
 usage 2 "expected [IPV6]:PORT" --listen '[::1]'
 usage 2 "'zz' is not an IPv6 address" --listen '[zz]:9435'
@@ -118,6 +118,10 @@ ok "serving on $URL"
 
 # The port is taken now.
 usage 1 "cannot listen on 127.0.0.1:$PORT: Address already in use" --listen "127.0.0.1:$PORT"
+# As node_exporter takes them: localhost is 127.0.0.1, :PORT every interface
+# (0.0.0.0, which the listener on 127.0.0.1 is in the way of).
+usage 1 "cannot listen on localhost:$PORT: Address already in use" --listen "localhost:$PORT"
+usage 1 "cannot listen on :$PORT: Address already in use" --listen ":$PORT"
 
 # Direct I/O to the disk under /var/tmp: writes the observers time.
 dd if=/dev/zero of="$data" bs=4k count=256 oflag=direct conv=fsync status=none

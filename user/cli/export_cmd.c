@@ -242,6 +242,15 @@ static bool parse_listen(const char *spec, struct sockaddr_storage *sa, socklen_
 	in->sin_family = AF_INET;
 	in->sin_port = htons(p);
 	*salen = sizeof(*in);
+	/* as node_exporter takes them: ":PORT" every interface, "localhost" */
+	if (!host[0]) {
+		in->sin_addr.s_addr = htonl(INADDR_ANY);
+		return true;
+	}
+	if (!strcmp(host, "localhost")) {
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return true;
+	}
 	if (inet_pton(AF_INET, host, &in->sin_addr) == 1)
 		return true;
 	snprintf(why, size, "'%s': '%s' is not an IPv4 address (a.b.c.d)", spec, host);
